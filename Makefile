@@ -1,0 +1,54 @@
+# credfolio — the two commands a fresh clone needs are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+INTEROP := tests/interop
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo site serve test test-fast check interop-deps browser-deps clean docs-cli
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+## demo: create .venv, install, build and serve the sample district at http://127.0.0.1:8000/
+demo: $(STAMP)
+	$(BIN)/credfolio check
+	$(BIN)/mkdocs serve --dev-addr $(HOST):$(PORT)
+
+## site: build the sample district into site/
+site: $(STAMP)
+	$(BIN)/credfolio check
+	$(BIN)/mkdocs build
+
+## check: validate config, catalog and stacks
+check: $(STAMP)
+	$(BIN)/credfolio check
+
+## interop-deps: pinned reference JavaScript stack for the interoperability tests (npm registry only)
+interop-deps:
+	@if command -v node >/dev/null 2>&1 && [ -f $(INTEROP)/package-lock.json ]; then \
+		if [ ! -d $(INTEROP)/node_modules ] || [ $(INTEROP)/package-lock.json -nt $(INTEROP)/node_modules ]; then \
+			npm ci --prefix $(INTEROP) --no-audit --no-fund --loglevel=error && touch $(INTEROP)/node_modules; \
+		fi; \
+	fi
+
+## node: Node.js from Debian packages when missing (needed by interop and browser-bundle steps)
+node-deps:
+	@command -v node >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+
+## test: install everything the tests need, then run pytest
+test: $(STAMP) node-deps interop-deps
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+## test-fast: pytest without the install steps
+test-fast:
+	$(BIN)/python -m pytest -q -x
+
+clean:
+	rm -rf site build .pytest_cache .hypothesis
