@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic import ValidationError as PydanticValidationError
@@ -355,7 +356,8 @@ def load_catalog(district_dir: Path, catalog_dir: str = "catalog") -> Catalog:
         try:
             document = load_yaml(stacks_path, display)
             stacks_file = _validate(StacksFile, document)
-            _check_stacks(stacks_file, document, credentials, problems, warnings)
+            invalid = {path.stem for path in files} - set(credentials)
+            _check_stacks(stacks_file, document, credentials, invalid, problems, warnings)
             stacks = list(stacks_file.stacks)
         except CredfolioError as error:
             problems.extend(error.problems if isinstance(error, ValidationError) else [error])
@@ -493,10 +495,14 @@ def _check_stacks(
     stacks_file: StacksFile,
     document: YamlDocument,
     credentials: dict[str, CredentialDefinition],
+    invalid_ids: set[str],
     problems: list[CredfolioError],
     warnings: list[Warning_],
 ) -> None:
-    """Stack ids unique, references resolve, capstone not also a step."""
+    """Stack ids unique, references resolve, capstone not also a step.
+
+    References to credential files that exist but failed validation are not reported again.
+    """
     _check_unique(document, problems, [("stacks", i, "id") for i in range(len(stacks_file.stacks))],
                   [s.id for s in stacks_file.stacks], "stack")
     for index, stack in enumerate(stacks_file.stacks):
@@ -510,6 +516,8 @@ def _check_stacks(
                                          f"capstone '{stack.capstone}' is also listed in credentials; list it only as the capstone"))
         for path, cid in references:
             definition = credentials.get(cid)
+            if definition is None and cid in invalid_ids:
+                continue
             if definition is None:
                 hint = difflib.get_close_matches(cid, sorted(credentials), n=1)
                 problems.append(_problem(document, path, f"no credential '{cid}' in the catalog"
@@ -530,7 +538,8 @@ def field_reference() -> str:
         for name, info in model.model_fields.items():
             path = f"{prefix}{name}"
             required = "required" if info.is_required() else "optional"
-            lines.append(f"| `{path}` | {_type_name(info.annotation)} | {required} | {info.description or ''} |")
+            type_name = _type_name(Annotated[(info.annotation, *info.metadata)]) if info.metadata else _type_name(info.annotation)
+            lines.append(f"| `{path}` | {type_name} | {required} | {info.description or ''} |")
             for nested in _nested_models(info.annotation):
                 describe(nested, f"{path}{'[]' if _is_list(info.annotation) else ''}.")
 
@@ -563,6 +572,26 @@ def _is_list(annotation: Any) -> bool:
 
 
 def _type_name(annotation: Any) -> str:
-    text = re.sub(r"typing\.|credfolio\.catalog\.|Annotated\[|, StringConstraints\([^)]*\)\]|<class '|'>", "", repr(annotation))
-    text = text.replace("NoneType", "null").replace("float", "number")
-    return "`" + text.replace("|", "or") + "`"
+    """Human type name for the field reference: 'text', 'list of Citation', 'one of draft, active, retired'."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        base = _type_name(args[0])
+        pattern = next((getattr(meta, "pattern", None) for meta in args[1:] if getattr(meta, "pattern", None)), None)
+        if pattern == SLUG_PATTERN:
+            return "id (slug)"
+        if pattern and pattern.startswith("^https://"):
+            return "https URL"
+        return base
+    if origin is Literal:
+        return "one of " + ", ".join(str(arg) for arg in args)
+    if origin is list:
+        return "list of " + _type_name(args[0])
+    if origin is dict:
+        return f"map of {_type_name(args[0])} to {_type_name(args[1])}"
+    if origin in (Union, UnionType):
+        names = [_type_name(arg) for arg in args if arg is not type(None)]
+        return " or ".join(names)
+    names = {str: "text", int: "integer", float: "number", bool: "true/false"}
+    if annotation in names:
+        return names[annotation]
+    return getattr(annotation, "__name__", str(annotation))

@@ -90,8 +90,7 @@ def read_text(path: Path, display_name: str, *, max_bytes: int = MAX_BYTES) -> s
     except OSError as error:
         raise InputError(f"cannot read file: {error.strerror or error}", location=Location(display_name)) from None
     if b"\x00" in raw:
-        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        raise InputError("file contains NUL bytes; it looks binary, not YAML text", location=Location(display_name, line))
+        raise InputError("file contains NUL bytes; it looks binary, not text", location=Location(display_name))
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:

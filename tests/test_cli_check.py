@@ -1,0 +1,53 @@
+"""`credfolio check`: exit codes and one line per problem."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from district_factory import REPO_ROOT, credential_yaml, make_district
+
+from credfolio.cli import main
+
+
+def test_clean_district_exits_zero_with_summary(tmp_path, capsys):
+    make_district(tmp_path)
+    assert main(["check", "--district", str(tmp_path)]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1
+    assert out[0].startswith("ok: Testville School District: 2 credentials (2 active, 0 draft, 0 retired) in 1 stacks")
+
+
+def test_problems_exit_one_with_one_line_each(tmp_path, capsys):
+    bad = credential_yaml("wait-time").replace("hours: 10", "hours: 0").replace('status: active', 'status: live')
+    make_district(tmp_path, credentials={"wait-time": bad, "wait-time-two": credential_yaml("wait-time-two")})
+    assert main(["check", "--district", str(tmp_path)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == "2 problems found"
+    assert all(line.startswith("catalog/wait-time.yml:") for line in err[:-1])
+    assert any(": status: " in line for line in err) and any(": hours: " in line for line in err)
+
+
+def test_not_a_district_is_one_line(tmp_path, capsys):
+    assert main(["check", "--district", str(tmp_path)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no mkdocs.yml" in err[0]
+
+
+def test_bad_option_is_a_usage_error(capsys):
+    assert main(["check", "--nope"]) == 2
+
+
+def test_sample_district_passes_check(capsys):
+    assert main(["check", "--district", str(REPO_ROOT)]) == 0
+    assert capsys.readouterr().out.startswith("ok: Riverbend Unified School District")
+
+
+def test_console_script_never_prints_a_traceback(tmp_path):
+    make_district(tmp_path)
+    (tmp_path / "catalog" / "wait-time.yml").write_bytes(b"\xff\xfe garbage \x00")
+    result = subprocess.run([sys.executable, "-m", "credfolio.cli", "check", "--district", str(tmp_path)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "catalog/wait-time.yml: file contains NUL bytes" in result.stderr
