@@ -6,6 +6,7 @@ The site URL is MkDocs' own top-level ``site_url``; the issuer DID is derived fr
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -53,6 +54,11 @@ class DistrictSettings(BaseModel):
     catalog_dir: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$")] = Field("catalog", description="Catalog folder.")
     wallet_dir: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$")] = Field("wallet", description="Wallet folder.")
     stack_badges: Literal["auto", "manual"] = Field("auto", description="Issue stack badges automatically on completion.")
+    private_dir: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = Field(
+        None,
+        description="Folder for submissions, reviews and recipients' e-mail addresses — never inside the repository. "
+        "Default: $CREDFOLIO_PRIVATE_DIR, else ~/credfolio-private/<repository folder name>.",
+    )
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,25 @@ class DistrictConfig:
     def wallet_path(self) -> Path:
         """Folder of teachers and badges."""
         return self.root / self.settings.wallet_dir
+
+    @property
+    def private_path(self) -> Path:
+        """Where personal data lives (submissions, reviews, recipients); refused when inside the repository."""
+        configured = self.settings.private_dir or os.environ.get("CREDFOLIO_PRIVATE_DIR")
+        if configured:
+            path = Path(os.path.expanduser(configured))
+            if not path.is_absolute():
+                path = (self.root / path).resolve()
+        else:
+            path = Path.home() / "credfolio-private" / self.root.resolve().name
+        root = self.root.resolve()
+        resolved = path.resolve()
+        if resolved == root or root in resolved.parents:
+            raise ConfigError(
+                f"private_dir {path} is inside the district repository; personal data must live outside it",
+                location=Location(CONFIG_FILE, None, "extra.credfolio.private_dir"),
+            )
+        return resolved
 
     def url(self, path: str = "") -> str:
         """Absolute https URL of a site path (``catalog/talk-moves/`` → ``https://…/catalog/talk-moves/``)."""
