@@ -57,7 +57,7 @@ class DistrictSettings(BaseModel):
     private_dir: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = Field(
         None,
         description="Folder for submissions, reviews and recipients' e-mail addresses — never inside the repository. "
-        "Default: $CREDFOLIO_PRIVATE_DIR, else ~/credfolio-private/<repository folder name>.",
+        "Default: $CREDFOLIO_PRIVATE_DIR, else ~/credfolio-private/ followed by the repository folder name.",
     )
 
 
