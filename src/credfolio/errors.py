@@ -99,3 +99,11 @@ class IssuanceError(CredfolioError):
 
 class SiteError(CredfolioError):
     """Building the static site failed (for example a badge that does not verify)."""
+
+
+class SubmissionError(InputError):
+    """A teacher's submission (YAML file, CSV import, column mapping or issue form) is invalid."""
+
+
+class ReviewError(InputError):
+    """A review, its scores file or the rubric scores given interactively are invalid."""
