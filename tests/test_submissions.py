@@ -688,3 +688,16 @@ def test_unreadable_exports(tmp_path, importing, raw, message):
     csv_path.write_bytes(raw)
     with pytest.raises(SubmissionError, match=message):
         import_csv(csv_path, mapping, catalog, private, today=date(2025, 4, 1))
+
+
+def test_schema_and_credential_problems_are_reported_together(tmp_path, district):
+    _, catalog = district
+    text = SUBMISSION_YML.replace("ana.lopez@testville.example", "ana@").replace("https://", "http://").replace("  impact: |", "  1: |")
+    with pytest.raises(ValidationError) as caught:
+        load_submission(write_submission(tmp_path, text), catalog, display="s.yml")
+    assert [str(p) for p in caught.value.problems] == [
+        "s.yml:8: teacher.email: 'ana@' is not an e-mail address",
+        "s.yml:16: artifacts.video.url: links must start with https:// (http links can be read and altered on the way)",
+        "s.yml:18: reflection.impact: no answer for reflection prompt 'impact'",
+        "s.yml:19: reflection.1: '1' is not a valid id: use lowercase letters, digits and single hyphens",
+    ]

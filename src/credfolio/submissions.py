@@ -275,8 +275,14 @@ def located_problems(error: PydanticValidationError, locate: Locator, error_clas
     """Turn pydantic errors into located, plain-language errors (shared by submissions and reviews)."""
     problems: list[CredfolioError] = []
     for item in error.errors(include_url=False):
-        path: FieldPath = tuple(part for part in item["loc"] if part != "[key]" and not _is_union_tag(part))
-        problems.append(error_class(_plain_message(item, path, known_fields), location=locate(path)))
+        loc = item["loc"]
+        # a mapping key is always looked up (and shown) as text, even when YAML read it as a number
+        parts = [str(part) if index + 1 < len(loc) and loc[index + 1] == "[key]" else part for index, part in enumerate(loc)]
+        path: FieldPath = tuple(part for part in parts if part != "[key]" and not _is_union_tag(part))
+        message = _plain_message(item, path, known_fields)
+        if loc and loc[-1] == "[key]":
+            message = f"'{path[-1]}' is not a valid id: use lowercase letters, digits and single hyphens"
+        problems.append(error_class(message, location=locate(path)))
     return problems
 
 
@@ -305,6 +311,8 @@ def _plain_message(item: dict[str, Any], path: FieldPath, known_fields: Iterable
         shown = str(value)[:80]
         if last == "email":
             return f"'{shown}' is not an e-mail address"
+        if last == "previous_review":
+            return f"'{shown}' is not a review id (<submission-id>/review-<n>)"
         if last in _VERSION_FIELDS:
             return f"'{shown}' is not a version: write it in quotes, e.g. \"1.0.0\""
         if last in _ID_FIELDS or last.endswith("_id"):
@@ -390,34 +398,47 @@ def _build_submission(
     if not isinstance(data, dict):
         raise SubmissionError(f"expected a submission (key: value lines), found {_kind_of(data) if data is not None else 'an empty file'}",
                               location=Location(display, 1))
+    # Schema problems and problems against the credential are reported together, so a teacher sees
+    # everything to fix at once; the cross checks read the raw data defensively when the schema failed.
+    problems: list[CredfolioError] = []
+    parsed: _SubmissionFile | None = None
     try:
         parsed = _SubmissionFile.model_validate(data)
     except PydanticValidationError as error:
-        raise ValidationError(located_problems(error, locate, SubmissionError, _KNOWN_FIELDS)) from None
+        problems = located_problems(error, locate, SubmissionError, _KNOWN_FIELDS)
+    reported = {problem.location.field for problem in problems if problem.location}
 
-    definition = catalog.credentials.get(parsed.credential)
+    credential = data.get("credential")
+    definition = catalog.credentials.get(credential) if isinstance(credential, str) else None
     if definition is None:
-        hint = difflib.get_close_matches(parsed.credential, sorted(catalog.credentials), n=1)
-        raise SubmissionError(f"no credential '{parsed.credential}' in the catalog" + (f" (did you mean '{hint[0]}'?)" if hint else ""),
-                              location=locate(("credential",)))
-    problems: list[CredfolioError] = []
+        if isinstance(credential, str) and "credential" not in reported:
+            hint = difflib.get_close_matches(credential, sorted(catalog.credentials), n=1)
+            problems.append(SubmissionError(f"no credential '{credential[:64]}' in the catalog" + (f" (did you mean '{hint[0]}'?)" if hint else ""),
+                                            location=locate(("credential",))))
+        raise ValidationError(_by_line(problems))
     warnings: list[Warning_] = []
     if definition.status == "draft" or (definition.status == "retired" and not allow_retired):
         problems.append(SubmissionError(f"credential '{definition.id}' is {definition.status} and does not accept submissions",
                                         location=locate(("credential",))))
-    if parsed.credential_version != definition.version:
+    if parsed is not None and parsed.credential_version != definition.version:
         warnings.append(Warning_(locate(("credential_version",)),
                                  f"submitted for version {parsed.credential_version}; the catalog now has version "
                                  f"{definition.version} (it is reviewed against the current rubric)"))
 
     parts = definition.submission
-    _check_answers(problems, locate, "overview", parsed.overview, [q.id for q in parts.overview], "overview question", definition.id)
-    _check_answers(problems, locate, "artifacts", parsed.artifacts, [a.id for a in parts.artifacts], "artifact", definition.id)
-    _check_answers(problems, locate, "reflection", parsed.reflection, [r.id for r in parts.reflection], "reflection prompt", definition.id)
-    for artifact_id, evidence in parsed.artifacts.items():
-        problem = evidence_problem(evidence.url, evidence_dir)
-        if problem:
-            problems.append(SubmissionError(problem, location=locate(("artifacts", artifact_id, "url"))))
+    for part, expected, what in (("overview", [q.id for q in parts.overview], "overview question"),
+                                 ("artifacts", [a.id for a in parts.artifacts], "artifact"),
+                                 ("reflection", [r.id for r in parts.reflection], "reflection prompt")):
+        if isinstance(data.get(part), dict):
+            _check_answers(problems, locate, part, data[part], expected, what, definition.id, reported)
+    for artifact_id, entry in (data.get("artifacts") or {}).items() if isinstance(data.get("artifacts"), dict) else ():
+        url = entry.get("url") if isinstance(entry, dict) else None
+        if isinstance(url, str) and url.strip() and f"artifacts.{artifact_id}.url" not in reported:
+            problem = evidence_problem(url.strip(), evidence_dir)
+            if problem:
+                problems.append(SubmissionError(problem, location=locate(("artifacts", artifact_id, "url"))))
+    if parsed is None:
+        raise ValidationError(_by_line(problems))
 
     submission_id = parsed.id or submission_id_for(parsed.submitted, parsed.teacher.name, parsed.credential)
     if parsed.resubmission_of and parsed.resubmission_of == submission_id:
@@ -426,7 +447,7 @@ def _build_submission(
         problems.append(SubmissionError(f"{parsed.submitted.isoformat()} is in the future (today is {today.isoformat()})",
                                         location=locate(("submitted",))))
     if problems:
-        raise ValidationError(problems)
+        raise ValidationError(_by_line(problems))
 
     order = {key: index for index, key in enumerate(a.id for a in parts.artifacts)}
     return Submission(
@@ -446,13 +467,19 @@ def _build_submission(
     )
 
 
+def _by_line(problems: list[CredfolioError]) -> list[CredfolioError]:
+    """Problems in file order (stable for problems on the same line)."""
+    return sorted(problems, key=lambda p: (p.location.line or 0) if p.location else 0)
+
+
 def _check_answers(problems: list[CredfolioError], locate: Locator, part: str, answers: dict[str, Any],
-                   expected: list[str], what: str, credential_id: str) -> None:
+                   expected: list[str], what: str, credential_id: str, reported: set[str | None]) -> None:
     for key in expected:
         if key not in answers:
             problems.append(SubmissionError(f"no answer for {what} '{key}'", location=_with_field(locate((part,)), f"{part}.{key}")))
-    for key in answers:
-        if key not in expected:
+    for raw_key in answers:
+        key = str(raw_key)
+        if key not in expected and f"{part}.{key}" not in reported:
             hint = difflib.get_close_matches(key, expected, n=1)
             problems.append(SubmissionError(
                 f"'{key}' is not a{'n' if what[0] in 'aeiou' else ''} {what} of {credential_id} ({', '.join(expected)})"
