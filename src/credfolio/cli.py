@@ -62,6 +62,257 @@ def check(district_dir: Path) -> None:
     )
 
 
+# --- submissions and review -------------------------------------------------------------------------
+
+
+def _district_and_catalog(district_dir: Path):
+    from credfolio.catalog import load_catalog
+    from credfolio.config import load_district
+
+    config = load_district(district_dir)
+    return config, load_catalog(district_dir, config.settings.catalog_dir)
+
+
+def _evidence_dir(private_dir: Path) -> Path | None:
+    from credfolio.submissions import EVIDENCE_DIR
+
+    folder = private_dir / EVIDENCE_DIR
+    return folder if folder.is_dir() else None
+
+
+def _warn_if_published(path: Path, config) -> None:
+    root, target = config.root.resolve(), path.resolve()
+    if root in target.parents:
+        click.echo(f"warning: {path} is inside the district repository, which is published; move it to the private folder "
+                   f"{config.private_path} and make sure it was never committed", err=True)
+
+
+@cli.group()
+def submissions() -> None:
+    """Teacher submissions: fillable templates, GitHub issue forms, CSV import, checks.
+
+    Example: credfolio submissions check my-submission.yml
+    """
+
+
+@submissions.command("template")
+@click.argument("credential_id")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this new file instead of printing.")
+@_district_option
+def submissions_template(credential_id: str, out: Path | None, district_dir: Path) -> None:
+    """Print the fillable submission file for one credential (questions, word limits, artifact slots).
+
+    Example: credfolio submissions template wait-time --out wait-time-submission.yml
+    """
+    import difflib
+
+    from credfolio.errors import Location, SubmissionError
+    from credfolio.submissions import submission_template, write_new_file
+
+    config, catalog = _district_and_catalog(district_dir)
+    definition = catalog.credentials.get(credential_id)
+    if definition is None or not definition.is_offered:
+        hint = difflib.get_close_matches(credential_id, [c.id for c in catalog.active], n=1)
+        why = "is not in the catalog" if definition is None else f"is {definition.status} and does not accept submissions"
+        raise SubmissionError(f"credential '{credential_id}' {why}" + (f" (did you mean '{hint[0]}'?)" if hint else ""))
+    text = submission_template(definition, config)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        write_new_file(out, text, private=False)
+    except FileExistsError:
+        raise SubmissionError("already exists (it may hold answers); choose another file name", location=Location(str(out))) from None
+    click.echo(f"wrote {out}")
+
+
+@submissions.command("forms")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path(".github/ISSUE_TEMPLATE"), show_default=True,
+              help="Issue template folder of your PRIVATE submissions repository.")
+@_district_option
+def submissions_forms(out: Path, district_dir: Path) -> None:
+    """Write a GitHub issue form per active credential, for a PRIVATE submissions repository.
+
+    Issues in a public repository are public, so writing the forms into the (published) district
+    repository is refused: run this inside your private submissions repository.
+
+    Example: cd ../submissions && credfolio submissions forms --district ../micro-credentials
+    """
+    from credfolio.errors import Location, SubmissionError
+    from credfolio.submissions import generate_issue_forms
+
+    config, catalog = _district_and_catalog(district_dir)
+    root, target = config.root.resolve(), out.resolve()
+    if target == root or root in target.parents:
+        raise SubmissionError("the district repository is published and issues filed there would be public: run this in your "
+                              "private submissions repository, or pass --out", location=Location(str(out)))
+    paths = generate_issue_forms(catalog, out, config)
+    click.echo(f"wrote {len(paths) - 1} issue form{'s' if len(paths) != 2 else ''} and config.yml to {out} "
+               "(use them only in a private repository)")
+
+
+@submissions.command("import")
+@click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--map", "mapping_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="YAML mapping of submission fields to the CSV's column headers.")
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows and list the invalid ones (default: import nothing).")
+@_district_option
+def submissions_import(csv_file: Path, mapping_file: Path, skip_invalid: bool, district_dir: Path) -> None:
+    """Import a Google/Microsoft Forms CSV export into the private folder, one file per response.
+
+    Every bad row is reported as `file:line: column: reason`; nothing is written until all rows are
+    valid (unless --skip-invalid). Importing the same export again adds nothing.
+
+    Example: credfolio submissions import responses.csv --map form-mapping.yml
+    """
+    from credfolio.submissions import SUBMISSIONS_DIR, import_csv
+
+    config, catalog = _district_and_catalog(district_dir)
+    report = import_csv(csv_file, mapping_file, catalog, config.private_path, skip_invalid=skip_invalid)
+    for problem in report.skipped:
+        click.echo(f"skipped: {problem}", err=True)
+    click.echo(f"{len(report.written)} new, {len(report.already_imported)} already imported, {len(report.skipped)} skipped "
+               f"of {report.rows} rows; submissions are in {config.private_path / SUBMISSIONS_DIR}")
+
+
+@submissions.command("import-issue")
+@click.argument("body_file", type=click.File("r", encoding="utf-8"))
+@click.option("--date", "opened", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date the issue was opened (default: today).")
+@_district_option
+def submissions_import_issue(body_file, opened, district_dir: Path) -> None:
+    """Store a submission filed with one of the issue forms (its Markdown body; - reads stdin).
+
+    Example: gh issue view 12 --json body -q .body | credfolio submissions import-issue - --date 2025-03-14
+    """
+    from datetime import date
+
+    from credfolio.submissions import store_submission, submission_from_issue
+
+    config, catalog = _district_and_catalog(district_dir)
+    body = body_file.read(2 * 1024 * 1024)
+    submission = submission_from_issue(body, catalog, submitted=opened.date() if opened else date.today(),
+                                       display=getattr(body_file, "name", "issue"), today=date.today())
+    path = store_submission(submission, config.private_path)
+    click.echo(f"stored {submission.id} in {path}")
+
+
+@submissions.command("check")
+@click.argument("submission_file", type=click.Path(dir_okay=False, path_type=Path))
+@_district_option
+def submissions_check(submission_file: Path, district_dir: Path) -> None:
+    """Check a submission file and count the words of every answer.
+
+    Exits 1 when the file is invalid or an answer is over its word limit (limits are a guide for the
+    teacher; reviewers still accept longer answers).
+
+    Example: credfolio submissions check my-submission.yml --district ../micro-credentials
+    """
+    from datetime import date
+
+    from credfolio.submissions import load_submission, word_counts
+
+    config, catalog = _district_and_catalog(district_dir)
+    _warn_if_published(submission_file, config)
+    submission = load_submission(submission_file, catalog, today=date.today(), evidence_dir=_evidence_dir(config.private_path))
+    for warning in submission.warnings:
+        click.echo(str(warning), err=True)
+    definition = catalog.credentials[submission.credential_id]
+    click.echo(f"ok: {submission.id}: {definition.title} by {submission.teacher.name}")
+    counts = word_counts(submission, definition)
+    for count in counts:
+        click.echo(f"  {count}")
+    over = [count for count in counts if count.over]
+    if over:
+        click.echo(f"{len(over)} answer{'s are' if len(over) != 1 else ' is'} over the word limit: shorten "
+                   f"{'them' if len(over) != 1 else 'it'} before you submit (limits are a guide)", err=True)
+        click.get_current_context().exit(1)
+
+
+def _ask_scores(definition, submission):
+    """Interactive review: one prompt per rubric row (bad input re-prompts), then a summary."""
+    from credfolio.review import ScoresInput, rubric_prompts
+
+    scores: dict[str, str] = {}
+    feedback: dict[str, str] = {}
+    prompts = rubric_prompts(definition, submission)
+    for number, row in enumerate(prompts, start=1):
+        click.echo(f"\n[{number}/{len(prompts)}] {row.criterion}")
+        for line in row.evidence:
+            click.echo(f"  evidence: {line}")
+        for level_id, name, descriptor in row.levels:
+            click.echo(f"  {level_id:<16} {name}: {descriptor}")
+        level_ids = [level[0] for level in row.levels]
+        scores[row.row_id] = click.prompt("  level", type=click.Choice(level_ids))
+        below = level_ids.index(scores[row.row_id]) > level_ids.index(row.minimum_level)
+        while True:
+            text = click.prompt("  feedback" + (" (required)" if below else " (Enter to skip)"), default="", show_default=False)
+            if text.strip() or not below:
+                break
+            click.echo(f"  feedback is required for a row below {row.minimum_name}", err=True)
+        if text.strip():
+            feedback[row.row_id] = text.strip()
+    summary = click.prompt("\nsummary for the teacher (Enter to skip)", default="", show_default=False)
+    return ScoresInput(scores, feedback, summary.strip() or None)
+
+
+@cli.command()
+@click.argument("submission_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--reviewer", required=True, help="Your name, as recorded in the review.")
+@click.option("--scores", "scores_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="YAML with scores: {row: level}, feedback: {row: text}, summary: text (no prompts).")
+@click.option("--second", is_flag=True, help="Record the second, blind review; the first review's scores are not shown.")
+@click.option("--date", "reviewed", type=click.DateTime(formats=["%Y-%m-%d"]), help="Review date (default: today).")
+@_district_option
+def review(submission_file: Path, reviewer: str, scores_file: Path | None, second: bool, reviewed, district_dir: Path) -> None:
+    """Score a submission against its rubric and write the review and the feedback letter.
+
+    Without --scores, asks for the level and feedback of each rubric row. Writes review-<n>.yml and
+    the letter (review-<n>.md, review-<n>.html) into the private folder and prints the outcome.
+
+    Example: credfolio review submissions/wait-time/2025-03-14-ana-lopez-wait-time.yml --reviewer "Dana Ruiz"
+    """
+    from datetime import date
+
+    from credfolio import review as reviewing
+    from credfolio.errors import Location, ReviewError
+    from credfolio.submissions import load_submission, store_submission
+
+    config, catalog = _district_and_catalog(district_dir)
+    private = config.private_path
+    _warn_if_published(submission_file, config)
+    submission = load_submission(submission_file, catalog, allow_retired=True, evidence_dir=_evidence_dir(private))
+    definition = catalog.credentials[submission.credential_id]
+    for warning in submission.warnings:
+        click.echo(str(warning), err=True)
+    latest = reviewing.latest_review(private, definition.id, submission.id)
+    where = Location(str(submission_file))
+    if second and (latest is None or latest.second is not None):
+        raise ReviewError("no first review to add a second review to" if latest is None else
+                          f"{latest.path} already has a second review", location=where)
+    if not second and latest is not None and latest.outcome != "needs-third-review":
+        raise ReviewError(f"already reviewed in {latest.path} ({latest.outcome}); use --second for a blind second review",
+                          location=where)
+    store_submission(submission, private)
+    answers = reviewing.load_scores_file(scores_file, definition) if scores_file else _ask_scores(definition, submission)
+    when = reviewed.date() if reviewed else date.today()
+    if second:
+        result = reviewing.add_second_review(latest, definition, reviewer=reviewer, reviewed=when, scores=answers.scores,
+                                             feedback=answers.feedback, summary=answers.summary)
+    else:
+        previous = latest.id if latest is not None else reviewing.previous_review_id(submission, private)
+        result = reviewing.review_submission(submission, definition, reviewer=reviewer, reviewed=when, scores=answers.scores,
+                                             feedback=answers.feedback, summary=answers.summary, previous_review=previous)
+    path = reviewing.save_review(result, private)
+    saved = reviewing.load_review(path, catalog)
+    markdown, html = reviewing.feedback_letter(saved, submission, definition, config)
+    letter_md, letter_html = reviewing.save_feedback_letter(path, markdown, html)
+    improve = f" (improve: {', '.join(saved.rows_to_improve)})" if saved.rows_to_improve else ""
+    click.echo(f"\noutcome: {saved.outcome}{improve}")
+    click.echo(f"review: {path}")
+    click.echo(f"letter: {letter_md}")
+    click.echo(f"letter: {letter_html}")
+
+
 def _report(error: CredfolioError) -> int:
     """Print an error (or each problem of a ValidationError) on one line each; return the exit code."""
     if isinstance(error, ValidationError):
