@@ -54,8 +54,7 @@ SIGNATURE_BYTES = 64
 
 #: JSON nesting deeper than this is refused before any JSON-LD processing (no credential comes close).
 MAX_DEPTH = 48
-#: Like rdf-canonize's default ``maxWorkFactor`` of 1: each blank node may be re-hashed at most as
-#: many times as there are blank nodes. Real credentials need none; "poison graphs" need billions.
+#: rdf-canonize's default ``maxWorkFactor``: N-degree hashing runs at most (non-unique blank nodes)^1 times.
 MAX_WORK_FACTOR = 1
 #: JavaScript verifiers read JSON numbers as IEEE doubles.
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -180,28 +179,29 @@ def _expanded_to_dataset(expanded: list[Any]) -> dict[str, list[Any]]:
 
 
 class _BudgetedURDNA2015(URDNA2015):
-    """URDNA2015 with rdf-canonize's deep-iteration limit, so a hostile graph cannot run for hours."""
+    """URDNA2015 with rdf-canonize's default work limit, so a hostile graph cannot run for hours.
+
+    Like rdf-canonize 5 (``maxWorkFactor`` 1, used by jsonld.js and so by the reference verifiers),
+    the N-degree hash may run at most as many times in total as there are blank nodes left without
+    a unique first-degree hash. Real credentials need few or none; "poison graphs" need billions.
+    """
 
     def main(self, dataset: dict[str, Any], options: dict[str, Any]) -> str:
-        blank_nodes = {
-            component["value"]
-            for triples in dataset.values()
-            for triple in triples
-            for key, component in triple.items()
-            if key != "predicate" and component["type"] == "blank node"
-        }
-        self._max_deep_iterations = max(1, len(blank_nodes)) ** MAX_WORK_FACTOR
-        self._deep_iterations: dict[str, int] = {}
+        self._remaining_deep_iterations: int | None = None
         return super().main(dataset, options)
 
     def hash_n_degree_quads(self, id_: str, issuer: Any) -> dict[str, Any]:
-        count = self._deep_iterations.get(id_, 0) + 1
-        if count > self._max_deep_iterations:
+        if self._remaining_deep_iterations is None:
+            # First call: hash_to_blank_nodes now holds exactly the groups of non-unique blank nodes.
+            non_unique = sum(len(ids) for ids in self.hash_to_blank_nodes.values())
+            self._max_deep_iterations = non_unique**MAX_WORK_FACTOR
+            self._remaining_deep_iterations = self._max_deep_iterations
+        if self._remaining_deep_iterations <= 0:
             raise CanonicalizationError(
                 f"document is too expensive to canonicalize (more than {self._max_deep_iterations} deep "
-                "iterations for one blank node); give its objects ids"
+                "iterations, the limit jsonld.js verifiers use too); give its objects ids"
             )
-        self._deep_iterations[id_] = count
+        self._remaining_deep_iterations -= 1
         return super().hash_n_degree_quads(id_, issuer)
 
 
