@@ -107,3 +107,11 @@ class SubmissionError(InputError):
 
 class ReviewError(InputError):
     """A review, its scores file or the rubric scores given interactively are invalid."""
+
+
+class LedgerError(IssuanceError):
+    """The issuance ledger (``wallet/ledger.jsonl``) is unreadable, inconsistent or locked by another run."""
+
+
+class IssueInputError(InputError):
+    """A bulk-issue CSV, an issue request or a teacher file is invalid (``file:line: column: reason``)."""
