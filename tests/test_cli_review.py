@@ -270,3 +270,24 @@ def test_console_script_review_never_prints_a_traceback(tmp_path, env):
                             capture_output=True, text=True, timeout=60, env={"CREDFOLIO_PRIVATE_DIR": str(private), "PATH": ""})
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.strip() == f"error: {scores}: file contains NUL bytes; it looks binary, not text"
+
+
+def test_third_reviewer_must_be_new_to_the_submission(tmp_path, env):
+    path = write_submission(tmp_path)
+    passing = write_scores(tmp_path, {"pausing": "proficient", "reflection": "proficient"})
+    failing = write_scores(tmp_path, {"pausing": "proficient", "reflection": "developing"}, {"reflection": "More."}, "fail.yml")
+    assert run(env, "review", str(path), "--reviewer", "Dana Ruiz", "--scores", str(passing))[0] == 0
+    assert run(env, "review", str(path), "--reviewer", "Lee Chen", "--second", "--scores", str(failing))[0] == 0
+    code, _, err = run(env, "review", str(path), "--reviewer", "lee chen", "--scores", str(passing))
+    assert code == 1 and "someone who has not reviewed this submission" in err
+
+
+def test_reviewing_the_stored_copy(tmp_path, env):
+    private = env[1]
+    mapping = tmp_path / "map.yml"
+    mapping.write_text(MAPPING_YML, encoding="utf-8")
+    assert run(env, "submissions", "import", str(write_csv(tmp_path / "r.csv", [csv_row()])), "--map", str(mapping))[0] == 0
+    stored_file = private / "submissions" / "wait-time" / f"{SUBMISSION_ID}.yml"
+    scores = write_scores(tmp_path, {"pausing": "proficient", "reflection": "proficient"})
+    code, out, err = run(env, "review", str(stored_file), "--reviewer", "Dana Ruiz", "--scores", str(scores))
+    assert code == 0 and "outcome: pass" in out, err

@@ -701,3 +701,15 @@ def test_schema_and_credential_problems_are_reported_together(tmp_path, district
         "s.yml:18: reflection.impact: no answer for reflection prompt 'impact'",
         "s.yml:19: reflection.1: '1' is not a valid id: use lowercase letters, digits and single hyphens",
     ]
+
+
+def test_storing_a_teacher_file_ignores_formatting_differences(tmp_path, district):
+    _, catalog = district
+    private = tmp_path / "private"
+    teacher_file = write_submission(tmp_path, SUBMISSION_YML + "# a comment the teacher added\n")
+    submission = load_submission(teacher_file, catalog)
+    stored_path = store_submission(submission, private)
+    reformatted = SUBMISSION_YML.replace("  school: Lincoln Elementary\n", "  school: '  Lincoln Elementary '\n")
+    stored_path.write_text(reformatted, encoding="utf-8")  # same answers, different layout
+    assert store_submission(load_submission(teacher_file, catalog), private) == stored_path
+    assert store_submission(load_submission(stored_path, catalog), private) == stored_path  # reviewing the stored copy

@@ -292,6 +292,8 @@ def review(submission_file: Path, reviewer: str, scores_file: Path | None, secon
     if not second and latest is not None and latest.outcome != "needs-third-review":
         raise ReviewError(f"already reviewed in {latest.path} ({latest.outcome}); use --second for a blind second review",
                           location=where)
+    if not second and latest is not None and " ".join(reviewer.split()).casefold() in [r.casefold() for r in latest.reviewers]:
+        raise ReviewError("the third review must be by someone who has not reviewed this submission", location=where)
     store_submission(submission, private)
     answers = reviewing.load_scores_file(scores_file, definition) if scores_file else _ask_scores(definition, submission)
     when = reviewed.date() if reviewed else date.today()

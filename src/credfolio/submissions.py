@@ -111,6 +111,7 @@ class Submission:
     import_key: str | None = None
     source: str | None = field(default=None, compare=False)
     warnings: tuple[Warning_, ...] = field(default=(), compare=False)
+    path: Path | None = field(default=None, compare=False)
 
     def public_evidence(self, definition: CredentialDefinition) -> list[tuple[str, str, str | None]]:
         """``(artifact title, https url or None, note)`` the teacher consented to publish on the badge.
@@ -381,8 +382,9 @@ def load_submission(
     def locate(field_path: FieldPath) -> Location:
         return Location(document.display_name, document.line_of(field_path), dotted(field_path) or None)
 
-    return _build_submission(document.data, catalog, locate, document.display_name, today=today,
-                             evidence_dir=evidence_dir, allow_retired=allow_retired)
+    submission = _build_submission(document.data, catalog, locate, document.display_name, today=today,
+                                   evidence_dir=evidence_dir, allow_retired=allow_retired)
+    return dataclasses.replace(submission, path=path)
 
 
 def _build_submission(
@@ -588,15 +590,31 @@ def store_submission(submission: Submission, private_dir: Path) -> Path:
     Raises :class:`SubmissionError` when a *different* submission already has the id: nothing is overwritten.
     """
     path = submission_path(private_dir, submission.credential_id, submission.id)
+    if submission.path is not None and path.exists() and submission.path.resolve() == path.resolve():
+        return path
     text = to_yaml(submission)
     if path.exists():
         existing = yaml.safe_load(read_text(path, str(path))) or {}
-        if existing == yaml.safe_load(text):
+        if _comparable(existing) == _comparable(submission.to_data()):
             return path
         raise SubmissionError(f"a different submission with id '{submission.id}' is already stored at {path}; "
                               "give this one another id", location=Location(submission.source or str(path), None, "id"))
     write_new_file(path, text, private=True)
     return path
+
+
+def _comparable(data: Any) -> Any:
+    """Submission data with formatting differences removed (surrounding blanks, empty optional fields)."""
+    if isinstance(data, dict):
+        cleaned = {str(k): _comparable(v) for k, v in data.items() if k != "id"}
+        return {k: v for k, v in cleaned.items() if v not in (None, "")}
+    if isinstance(data, str):
+        return data.strip()
+    if isinstance(data, datetime):
+        return data.date().isoformat()
+    if isinstance(data, date):
+        return data.isoformat()
+    return data
 
 
 def find_submission(private_dir: Path, credential_id: str, submission_id: str, catalog: Catalog, **options: Any) -> Submission:
