@@ -1,20 +1,63 @@
 """Build the district site from the catalog (and, later, the wallet) inside MkDocs' build.
 
-The hooks in ``hooks/credfolio.py`` call these functions. Catalog pages go through MkDocs (so search
-finds them); generated wallet and badge pages render with Jinja in :func:`on_post_build`.
+The hooks in ``hooks/credfolio.py`` call the ``on_*`` functions here. How the catalog becomes pages:
+
+1. :func:`on_config` loads and validates the district and catalog once, and registers the catalog's
+   CSS/JS and the district's brand colours.
+2. :func:`on_files` adds *virtual* Markdown pages (``File.generated``): ``catalog/index.md`` (browse),
+   ``catalog/<id>.md`` per credential (out of the nav) and ``stacks/<id>.md`` per stack, and puts a
+   "Catalog" section into the nav. The virtual Markdown carries only the title; going through MkDocs
+   is what lets Material's search index them.
+3. :func:`on_page_content` renders the body of those pages with Jinja from the overridable templates
+   in ``credfolio/templates/catalog/`` (autoescaped), and gives the page a table of contents and
+   social-preview metadata. Search plugins index a short version of each page (title, summary,
+   competency, key method); :func:`on_page_context` swaps the full body back in afterwards.
+4. :func:`on_post_build` writes the files that are not pages: badge images, ``achievement.json``,
+   submission templates, ``catalog.json`` and ``ctdl.json``.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import shutil
+import subprocess
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from html import escape
+from html.parser import HTMLParser
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
+import jinja2
+from markupsafe import Markup
+from mkdocs.config.config_options import ExtraScriptValue
 from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.toc import get_toc
+from mkdocs.utils import get_relative_url, nest_paths
 
-from credfolio.catalog import Catalog, load_catalog
+from credfolio import exports
+from credfolio.catalog import GRADE_BANDS, Catalog, CredentialDefinition, Stack
 from credfolio.config import DistrictConfig, load_district
-from credfolio.errors import CredfolioError
+from credfolio.errors import CredfolioError, SiteError
+from credfolio.qr import qr_svg
+from credfolio.render import template_environment, text_environment
 
-_STATE_KEY = "credfolio"
+_STATE_KEY = "credfolio_state"
+ASSETS_DIR = "assets/credfolio"
+STATIC_FILES = ("catalog.css", "catalog-filter.js")
+BRAND_CSS = f"{ASSETS_DIR}/brand.css"
+CATALOG_HOME = "catalog/index.md"
+NAV_SECTION = "Catalog"
+RESERVED_CREDENTIAL_IDS = frozenset({"index"})
+
+
+# --- MkDocs events ---------------------------------------------------------------------------------------
 
 
 def on_config(config):
@@ -22,27 +65,618 @@ def on_config(config):
     root = Path(config["config_file_path"]).parent
     try:
         district = load_district(root)
-        catalog = load_catalog(root, district.settings.catalog_dir)
+        catalog = load_catalog_for_site(root, district)
+        generated = build_timestamp(root, catalog_dir=district.catalog_path)
     except CredfolioError as error:
         problems = getattr(error, "problems", [error])
         raise PluginError("credfolio: " + "; ".join(str(p) for p in problems)) from None
-    config["extra"][_STATE_KEY + "_state"] = _BuildState(district, catalog)
+    if not config["use_directory_urls"]:
+        raise PluginError(
+            "credfolio: use_directory_urls must stay true: credential and badge URLs are directory URLs "
+            "(catalog/<id>/) and are embedded in every badge"
+        )
+    for path in (BRAND_CSS, f"{ASSETS_DIR}/catalog.css"):
+        if path not in [str(item) for item in config["extra_css"]]:
+            config["extra_css"].append(path)
+    script = f"{ASSETS_DIR}/catalog-filter.js"
+    if script not in [str(item) for item in config["extra_javascript"]]:
+        value = ExtraScriptValue(script)
+        value.defer = True
+        config["extra_javascript"].append(value)
+    if district.settings.logo and not config["theme"].get("logo"):
+        config["theme"]["logo"] = district.settings.logo
+    config["extra"][_STATE_KEY] = _BuildState(
+        district=district,
+        catalog=catalog,
+        env=template_environment(root),
+        text_env=text_environment(root),
+        generated=generated,
+    )
     return config
 
 
-def on_files(files, config):
-    """Add generated catalog pages (implemented by the catalog site)."""
+def on_files(files: Files, config) -> Files:
+    """Add the catalog's assets and virtual pages, and the Catalog section of the nav."""
+    state = _state(config)
+    static = resources.files("credfolio") / "static"
+    for name in STATIC_FILES:
+        with resources.as_file(static / name) as path:
+            files.append(File.generated(config, f"{ASSETS_DIR}/{name}", abs_src_path=str(path)))
+    files.append(File.generated(config, BRAND_CSS, content=brand_css(state.district)))
+
+    state.pages.clear()
+    catalog = state.catalog
+    _add_page(files, config, state, GeneratedPage(CATALOG_HOME, "home", "", "Browse the catalog", _home_description(state)))
+    for definition in sorted(catalog.credentials.values(), key=lambda d: d.id):
+        _add_page(
+            files, config, state,
+            GeneratedPage(f"catalog/{definition.id}.md", "credential", definition.id, definition.title, definition.summary),
+            in_nav=False,
+        )
+    for stack in catalog.stacks:
+        description = stack.earns.description or f"A pathway of {len(stack.all_credentials)} micro-credentials."
+        _add_page(files, config, state, GeneratedPage(f"stacks/{stack.id}.md", "stack", stack.id, stack.title, description))
+    _add_nav_section(files, config, state)
     return files
 
 
-def on_post_build(config):
-    """Write generated pages and machine-readable exports into the built site."""
-    return None
+def on_page_content(html: str, page, config, files) -> str:
+    """Render the body of a generated catalog page from its Jinja template.
+
+    Returns the short *search* version of the page (title, summary, competency, key method), which is
+    what search plugins index in ``on_page_context``; :func:`on_page_context` then puts the full body
+    back. This keeps a 500-credential index small without relying on any theme's exclusion markup.
+    """
+    state = config["extra"].get(_STATE_KEY)
+    generated = state.pages.get(page.file.src_uri) if state is not None else None
+    if generated is None:
+        return html
+    link = _linker(page.url)
+    try:
+        template, context, search = _page_template(state, generated, link)
+        body = state.env.get_template(template).render(**context)
+        search_body = state.env.get_template("catalog/search.html").render(**search)
+    except jinja2.TemplateError as error:
+        raise PluginError(f"credfolio: template error while rendering {page.file.src_uri}: {error}") from None
+    page.meta["title"] = Markup(escape(generated.title))
+    page.meta["description"] = Markup(escape(generated.description))
+    page.meta["credfolio_og"] = _social_meta(state, generated, page.url)
+    page.toc = get_toc(toc_tokens(body))
+    state.bodies[page.file.src_uri] = body
+    return search_body
 
 
+def on_page_context(context, page, config, nav):
+    """Put the full body of a generated page back once search plugins have indexed the short one.
+
+    The hook runs this late (low priority), after every plugin's ``on_page_context``.
+    """
+    state = config["extra"].get(_STATE_KEY)
+    if state is not None:
+        body = state.bodies.pop(page.file.src_uri, None)
+        if body is not None:
+            page.content = body
+    return context
+
+
+def _page_template(state: _BuildState, generated: GeneratedPage, link: Callable[[str], str]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """Template name, its context, and the search-version context of a generated page."""
+    catalog = state.catalog
+    if generated.kind == "home":
+        context = _home_context(state, link)
+        search = {"title": "Micro-credential catalog", "paragraphs": [generated.description], "markdown": []}
+        return "catalog/home.html", context, search
+    if generated.kind == "credential":
+        definition = catalog.credentials[generated.object_id]
+        search = {
+            "title": definition.title,
+            "paragraphs": [definition.summary, definition.competency] + list(definition.tags),
+            "markdown": [definition.key_method],
+        }
+        return "catalog/credential.html", _credential_context(state, definition, link), search
+    stack = next(s for s in catalog.stacks if s.id == generated.object_id)
+    search = {"title": stack.title, "paragraphs": [stack.earns.title], "markdown": [stack.description]}
+    return "catalog/stack.html", _stack_context(state, stack, link), search
+
+
+def on_post_build(config) -> None:
+    """Write badge images, achievement.json, submission templates, catalog.json and ctdl.json."""
+    state = config["extra"].get(_STATE_KEY)
+    if state is None:
+        return
+    try:
+        write_exports(state.catalog, state.district, Path(config["site_dir"]), generated=state.generated,
+                      env=state.env, text_env=state.text_env)
+    except CredfolioError as error:
+        raise PluginError(f"credfolio: {error}") from None
+
+
+# --- build state and generated pages --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GeneratedPage:
+    """A virtual page of the catalog: where it lives, what renders it, and its title/description."""
+
+    src_uri: str
+    kind: str  # "home", "credential" or "stack"
+    object_id: str
+    title: str
+    description: str
+
+
+@dataclass
 class _BuildState:
     """The loaded district and catalog, shared between hook events of one build."""
 
-    def __init__(self, district: DistrictConfig, catalog: Catalog) -> None:
-        self.district = district
-        self.catalog = catalog
+    district: DistrictConfig
+    catalog: Catalog
+    env: jinja2.Environment
+    text_env: jinja2.Environment
+    generated: datetime
+    pages: dict[str, GeneratedPage] = field(default_factory=dict)
+    bodies: dict[str, str] = field(default_factory=dict)
+
+
+def _state(config) -> _BuildState:
+    state = config["extra"].get(_STATE_KEY)
+    if state is None:
+        raise PluginError("credfolio: on_config did not run; list hooks/credfolio.py under `hooks:` in mkdocs.yml")
+    return state
+
+
+def load_catalog_for_site(root: Path, district: DistrictConfig) -> Catalog:
+    """Load the catalog and refuse ids the site cannot publish (``index`` is the catalog home)."""
+    from credfolio.catalog import load_catalog
+
+    catalog = load_catalog(root, district.settings.catalog_dir)
+    for credential_id in catalog.credentials:
+        if credential_id in RESERVED_CREDENTIAL_IDS:
+            raise SiteError(f"the id '{credential_id}' is reserved for the catalog home; rename the credential",
+                            location=None)
+    return catalog
+
+
+def _add_page(files: Files, config, state: _BuildState, page: GeneratedPage, *, in_nav: bool = True) -> None:
+    existing = files.get_file_from_path(page.src_uri)
+    if existing is not None:
+        raise PluginError(
+            f"credfolio: docs/{page.src_uri} would hide the generated {page.kind} page at the same address; "
+            "rename or remove it"
+        )
+    # The Markdown carries only the title (JSON is valid YAML, so no title can break the front matter);
+    # the body is rendered from templates in on_page_content.
+    content = f"---\ntitle: {json.dumps(page.title)}\n---\n"
+    inclusion = InclusionLevel.UNDEFINED if in_nav else InclusionLevel.NOT_IN_NAV
+    files.append(File.generated(config, page.src_uri, content=content, inclusion=inclusion))
+    state.pages[page.src_uri] = page
+
+
+def _add_nav_section(files: Files, config, state: _BuildState) -> None:
+    """Put "Catalog" (Browse, then one entry per stack) into the nav, after the home page."""
+    catalog = state.catalog
+    section = {NAV_SECTION: [{"Browse": CATALOG_HOME}] + [f"stacks/{stack.id}.md" for stack in catalog.stacks]}
+    nav = config["nav"]
+    if nav is None:
+        from mkdocs.structure.files import file_sort_key
+
+        pages = sorted(
+            (f for f in files.documentation_pages() if f.inclusion.is_in_nav() and f.src_uri not in state.pages),
+            key=file_sort_key,
+        )
+        nav = nest_paths(f.src_uri for f in pages)
+        position = 1 if nav and nav[0] == "index.md" else 0
+        nav.insert(position, section)
+        config["nav"] = nav
+    elif CATALOG_HOME not in json.dumps(nav):
+        nav.insert(1 if nav else 0, section)
+
+
+def _linker(page_url: str) -> Callable[[str], str]:
+    def link(target: str) -> str:
+        return get_relative_url(target, page_url)
+
+    return link
+
+
+def _home_description(state: _BuildState) -> str:
+    count = len(state.catalog.active)
+    return f"{count} teacher micro-credential{'s' if count != 1 else ''} from {state.district.name}: filter by subject, grade band, stack, hours and cost."
+
+
+# --- template contexts ---------------------------------------------------------------------------------------
+
+
+def _district_context(district: DistrictConfig) -> dict[str, Any]:
+    return {
+        "name": district.name,
+        "short_name": district.settings.short_name or district.name,
+        "contact_email": district.settings.contact_email,
+        "site_url": district.site_url,
+    }
+
+
+def _stack_summary(catalog: Catalog, stack: Stack) -> dict[str, Any]:
+    return {
+        "id": stack.id,
+        "title": stack.title,
+        "page_path": exports.stack_path(stack.id),
+        "earns_title": stack.earns.title,
+        "capstone_id": stack.capstone,
+        "count": len(stack.all_credentials),
+        "total_hours": catalog.stack_hours(stack),
+    }
+
+
+def _card(catalog: Catalog, definition: CredentialDefinition) -> dict[str, Any]:
+    stacks = [_stack_summary(catalog, stack) for stack in catalog.stacks_for(definition.id)]
+    return {
+        "definition": definition,
+        "page_path": exports.credential_path(definition.id),
+        "badge_path": exports.credential_path(definition.id) + exports.badge_filename(definition),
+        "stacks": stacks,
+        "stack_ids": [stack["id"] for stack in stacks],
+        "frameworks": sorted({alignment.framework for alignment in definition.alignments}),
+    }
+
+
+def _home_context(state: _BuildState, link: Callable[[str], str]) -> dict[str, Any]:
+    catalog = state.catalog
+    items = [_card(catalog, definition) for definition in catalog.active]
+    not_offered = sorted(
+        (_card(catalog, d) for d in catalog.credentials.values() if not d.is_offered),
+        key=lambda item: (item["definition"].status, item["definition"].title.lower()),
+    )
+    active = catalog.active
+    hours = [definition.hours for definition in active] or [0]
+    facets = {
+        "subjects": sorted({s for d in active for s in d.subjects}, key=lambda s: (s != "All subjects", s.lower())),
+        "grades": [band for band in GRADE_BANDS if any(band in d.grade_bands for d in active)],
+        "stacks": [{"id": stack.id, "title": stack.title} for stack in catalog.stacks],
+        "frameworks": sorted({a.framework for d in active for a in d.alignments}, key=str.lower),
+        "hours_min": min(hours),
+        "hours_max": max(hours),
+    }
+    return {
+        "district": _district_context(state.district),
+        "items": items,
+        "not_offered": not_offered,
+        "facets": facets,
+        "stacks": [_stack_summary(catalog, stack) for stack in catalog.stacks],
+        "exports": {"catalog": exports.CATALOG_JSON_FILE, "ctdl": exports.CTDL_JSON_FILE},
+        "link": link,
+    }
+
+
+def expiry_text(duration: str | None) -> str:
+    """``P3Y`` → ``3 years``; ``None`` → ``Does not expire``."""
+    if not duration:
+        return "Does not expire"
+    parts = []
+    for amount, unit in re.findall(r"(\d+)([YMD])", duration):
+        name = {"Y": "year", "M": "month", "D": "day"}[unit]
+        parts.append(f"{int(amount)} {name}{'' if int(amount) == 1 else 's'}")
+    return " ".join(parts) or duration
+
+
+def _credential_context(state: _BuildState, definition: CredentialDefinition, link: Callable[[str], str]) -> dict[str, Any]:
+    catalog, district = state.catalog, state.district
+    page_path = exports.credential_path(definition.id)
+    page_url = district.url(page_path)
+    return {
+        "definition": definition,
+        "district": _district_context(district),
+        "stacks": [_stack_summary(catalog, stack) for stack in catalog.stacks_for(definition.id)],
+        "rows_by_id": {row.id: row for row in definition.rubric.rows},
+        "levels_described": any(level.description for level in definition.rubric.levels),
+        "expiry_text": expiry_text(definition.expires_after),
+        "badge_path": page_path + exports.badge_filename(definition),
+        "achievement_path": page_path + exports.ACHIEVEMENT_FILE,
+        "submission_template_path": page_path + exports.SUBMISSION_TEMPLATE_FILE,
+        "page_url": page_url,
+        "qr_svg": Markup(qr_svg(page_url, title=f"QR code linking to {page_url}", element_id="qr")),
+        "link": link,
+    }
+
+
+def pathway_diagram(catalog: Catalog, stack: Stack) -> dict[str, Any]:
+    """Layout of a stack's pathway diagram: one box per credential, top to bottom, capstone last."""
+    width, margin, gap, line_height = 640, 8, 44, 22
+    nodes: list[dict[str, Any]] = []
+    y = margin
+    for credential_id in stack.all_credentials:
+        definition = catalog.credentials[credential_id]
+        lines = _wrap(definition.title, width=48, max_lines=2)
+        height = 48 + line_height * len(lines)
+        nodes.append({
+            "y": y,
+            "height": height,
+            "lines": lines,
+            "hours": definition.hours,
+            "capstone": credential_id == stack.capstone,
+            "page_path": exports.credential_path(credential_id),
+        })
+        y += height + gap
+    titles = [catalog.credentials[cid].title for cid in stack.credentials]
+    description = "In order: " + "; then ".join(titles) + "."
+    if stack.capstone:
+        description += f" Capstone, earned last: {catalog.credentials[stack.capstone].title}."
+    return {
+        "id": f"pathway-{stack.id}",
+        "title": stack.title,
+        "description": description,
+        "width": width,
+        "height": y - gap + margin,
+        "margin": margin,
+        "gap": gap,
+        "nodes": nodes,
+    }
+
+
+def _stack_context(state: _BuildState, stack: Stack, link: Callable[[str], str]) -> dict[str, Any]:
+    catalog = state.catalog
+    steps = [
+        {"definition": catalog.credentials[cid], "capstone": cid == stack.capstone, "page_path": exports.credential_path(cid)}
+        for cid in stack.all_credentials
+    ]
+    return {
+        "stack": stack,
+        "steps": steps,
+        "total_hours": catalog.stack_hours(stack),
+        "diagram": pathway_diagram(catalog, stack),
+        "stack_badges_auto": state.district.settings.stack_badges == "auto",
+        "district": _district_context(state.district),
+        "link": link,
+    }
+
+
+def _social_meta(state: _BuildState, page: GeneratedPage, page_url: str) -> dict[str, str]:
+    district = state.district
+    meta = {
+        "title": page.title,
+        "description": page.description,
+        "url": district.url(page_url),
+        "site_name": district.name,
+    }
+    if page.kind == "credential":
+        definition = state.catalog.credentials[page.object_id]
+        meta["image"] = exports.badge_url(district, definition)
+        meta["image_alt"] = definition.alt_text or f"Badge: {definition.title}"
+    return meta
+
+
+def _wrap(text: str, *, width: int, max_lines: int) -> list[str]:
+    lines = textwrap.wrap(text, width=width, break_long_words=True) or [text]
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1][: max(1, width - 1)].rstrip() + "…"
+    return lines
+
+
+# --- table of contents ---------------------------------------------------------------------------------------
+
+
+class _HeadingParser(HTMLParser):
+    """Collects h1–h3 headings that have an id, with their text, for the page's table of contents."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.headings: list[tuple[int, str, str]] = []
+        self._current: tuple[int, str] | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("h1", "h2", "h3"):
+            ident = dict(attrs).get("id")
+            if ident:
+                self._current = (int(tag[1]), ident)
+                self._text = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._current and tag == f"h{self._current[0]}":
+            level, ident = self._current
+            self.headings.append((level, ident, " ".join("".join(self._text).split())))
+            self._current = None
+
+    def handle_data(self, data: str) -> None:
+        if self._current:
+            self._text.append(data)
+
+
+def toc_tokens(html: str) -> list[dict[str, Any]]:
+    """Table-of-contents tokens (as python-markdown's toc extension makes them) for rendered HTML."""
+    parser = _HeadingParser()
+    parser.feed(html)
+    parser.close()
+    root: list[dict[str, Any]] = []
+    stack: list[dict[str, Any]] = []
+    for level, ident, text in parser.headings:
+        token = {"level": level, "id": ident, "name": escape(text), "children": []}
+        while stack and stack[-1]["level"] >= level:
+            stack.pop()
+        (stack[-1]["children"] if stack else root).append(token)
+        stack.append(token)
+    return root
+
+
+# --- files that are not pages --------------------------------------------------------------------------------
+
+
+def write_exports(catalog: Catalog, district: DistrictConfig, site_dir: Path, *, generated: datetime,
+                  env: jinja2.Environment | None = None, text_env: jinja2.Environment | None = None) -> list[Path]:
+    """Write badges, achievement.json, submission templates, catalog.json and ctdl.json into ``site_dir``.
+
+    Returns the paths written (relative to ``site_dir``), in a stable order.
+    """
+    env = env or template_environment(district.root)
+    text_env = text_env or text_environment(district.root)
+    written: list[Path] = []
+
+    def write(relative: str, text: str) -> None:
+        target = site_dir / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        written.append(Path(relative))
+
+    for credential_id in sorted(catalog.credentials):
+        definition = catalog.credentials[credential_id]
+        folder = exports.credential_path(credential_id)
+        badge = folder + exports.badge_filename(definition)
+        if definition.image:
+            source = district.root / definition.image
+            target = site_dir / badge
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                shutil.copyfile(source, target)
+            except OSError as error:
+                raise SiteError(f"cannot copy badge image {definition.image}: {error.strerror or error}") from None
+            written.append(Path(badge))
+        else:
+            write(badge, badge_svg(definition, district, env))
+        write(folder + exports.ACHIEVEMENT_FILE, exports.to_json_text(exports.achievement_json(definition, district)))
+        if definition.is_offered:
+            write(folder + exports.SUBMISSION_TEMPLATE_FILE, submission_template(definition, district, text_env))
+    write(exports.CATALOG_JSON_FILE, exports.to_json_text(exports.catalog_json(catalog, district, generated=generated)))
+    write(exports.CTDL_JSON_FILE, exports.to_json_text(exports.ctdl_json(catalog, district)))
+    return written
+
+
+def submission_template(definition: CredentialDefinition, district: DistrictConfig, text_env: jinja2.Environment | None = None) -> str:
+    """The Markdown submission template a teacher downloads (Parts 1–3 with word limits and link slots)."""
+    text_env = text_env or text_environment(district.root)
+    return text_env.get_template("catalog/submission-template.md").render(
+        c=definition,
+        page_url=exports.credential_url(district, definition.id),
+        criteria={row.id: row.criterion for row in definition.rubric.rows},
+    )
+
+
+def badge_svg(definition: CredentialDefinition, district: DistrictConfig, env: jinja2.Environment | None = None) -> str:
+    """Draw the default badge: district colours, the title on up to three lines, and the hours."""
+    env = env or template_environment(district.root)
+    colors = district.settings.colors
+    lines = _wrap(definition.title, width=15, max_lines=3)
+    longest = max(len(line) for line in lines)
+    font_size = 21 if longest <= 12 else 19
+    line_height = font_size + 4
+    title_y = 118 - (len(lines) - 1) * line_height / 2 + font_size / 3
+    issuer = (district.settings.short_name or district.name).upper()
+    if len(issuer) > 26:
+        issuer = issuer[:25].rstrip() + "…"
+    return env.get_template("catalog/badge.svg").render(
+        alt=definition.alt_text or f"Badge: {definition.title}",
+        colors={
+            "primary": colors.primary,
+            "accent": colors.accent,
+            "primary_text": contrast_text(colors.primary),
+            "accent_text": contrast_text(colors.accent),
+        },
+        issuer=issuer,
+        lines=lines,
+        font_size=font_size,
+        line_height=line_height,
+        title_y=f"{title_y:.1f}",
+        hours=definition.hours,
+    )
+
+
+# --- branding ---------------------------------------------------------------------------------------------------
+
+
+def _channel(value: float) -> float:
+    value /= 255
+    return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+
+def _luminance(hex_color: str) -> float:
+    r, g, b = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * _channel(r) + 0.7152 * _channel(g) + 0.0722 * _channel(b)
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG contrast ratio of two ``#rrggbb`` colours."""
+    light, dark = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def contrast_text(background: str) -> str:
+    """White or black, whichever reads better on ``background``."""
+    return "#ffffff" if contrast_ratio(background, "#ffffff") >= contrast_ratio(background, "#000000") else "#000000"
+
+
+def _mix(color: str, other: str, weight: float) -> str:
+    """``weight`` of ``other`` mixed into ``color`` (sRGB, like CSS color-mix)."""
+    channels = []
+    for i in (1, 3, 5):
+        a, b = int(color[i:i + 2], 16), int(other[i:i + 2], 16)
+        channels.append(round(a * (1 - weight) + b * weight))
+    return "#" + "".join(f"{c:02x}" for c in channels)
+
+
+def brand_css(district: DistrictConfig) -> str:
+    """CSS custom properties from the district's colours, also feeding Material's ``custom`` palette."""
+    colors = district.settings.colors
+    primary, accent = colors.primary, colors.accent
+    primary_text, accent_text = contrast_text(primary), contrast_text(accent)
+    # On the dark scheme links need a lighter shade of the brand colour to stay readable.
+    dark_link = primary
+    for step in range(1, 11):
+        if contrast_ratio(dark_link, "#1e2129") >= 4.5:
+            break
+        dark_link = _mix(primary, "#ffffff", step / 10)
+    return f"""/* Generated by credfolio from extra.credfolio.colors in mkdocs.yml. */
+:root {{
+  --cf-primary: {primary};
+  --cf-primary-text: {primary_text};
+  --cf-accent: {accent};
+  --cf-accent-text: {accent_text};
+}}
+[data-md-color-scheme="slate"] {{
+  --cf-primary: {dark_link};
+}}
+[data-md-color-primary="custom"] {{
+  --md-primary-fg-color: {primary};
+  --md-primary-fg-color--light: {_mix(primary, "#ffffff", 0.25)};
+  --md-primary-fg-color--dark: {_mix(primary, "#000000", 0.25)};
+  --md-primary-bg-color: {primary_text};
+  --md-primary-bg-color--light: {primary_text}b3;
+}}
+[data-md-color-accent="custom"] {{
+  --md-accent-fg-color: {accent};
+  --md-accent-fg-color--transparent: {accent}1a;
+  --md-accent-bg-color: {accent_text};
+  --md-accent-bg-color--light: {accent_text}b3;
+}}
+[data-md-color-scheme="slate"][data-md-color-primary="custom"] {{
+  --md-typeset-a-color: {dark_link};
+}}
+"""
+
+
+# --- reproducible build time -------------------------------------------------------------------------------
+
+
+def build_timestamp(root: Path, environ: dict[str, str] | None = None, *, catalog_dir: Path | None = None) -> datetime:
+    """The build's timestamp: SOURCE_DATE_EPOCH, else the last commit's date, else the newest catalog file.
+
+    Never the wall clock, so two builds of the same commit produce identical files.
+    """
+    environ = dict(os.environ) if environ is None else environ
+    epoch = environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), tz=UTC)
+        except (ValueError, OverflowError, OSError):
+            raise SiteError(f"SOURCE_DATE_EPOCH must be whole seconds since 1970, got {epoch!r}") from None
+    try:
+        result = subprocess.run(
+            ["git", "log", "-1", "--format=%ct"], cwd=root, capture_output=True, text=True, timeout=20, check=False
+        )
+        if result.returncode == 0 and result.stdout.strip().isdigit():
+            return datetime.fromtimestamp(int(result.stdout.strip()), tz=UTC)
+    except (OSError, subprocess.SubprocessError):
+        pass
+    candidates = [root / "mkdocs.yml"] + sorted((catalog_dir or root / "catalog").glob("*.yml"))
+    times = [path.stat().st_mtime for path in candidates if path.is_file()]
+    return datetime.fromtimestamp(int(max(times)) if times else 0, tz=UTC)
+
