@@ -271,3 +271,10 @@ def test_parse_json_is_strict(text, message):
 
 def test_parse_json_accepts_a_byte_order_mark():
     assert parse_json("\ufeff" + json.dumps({"a": 1}).encode().decode()) == {"a": 1}
+
+
+def test_raw_bytes_come_from_the_covering_resolver(site):
+    chain = ChainResolver(site.resolver(), HttpsResolver(opener=_NoNetwork()))
+    assert chain.fetch_bytes(SITE_URL + "did.json") == (site.dir / "did.json").read_bytes()
+    with pytest.raises(ResolutionError, match="only serves parsed JSON"):
+        ChainResolver(_Recording()).fetch_bytes("https://elsewhere.example/x.json")

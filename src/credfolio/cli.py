@@ -315,6 +315,275 @@ def review(submission_file: Path, reviewer: str, scores_file: Path | None, secon
     click.echo(f"letter: {letter_html}")
 
 
+# --- keys and verify (issue #5: signing core) ---------------------------------------------------------
+
+
+def _key_store_options(function):
+    """``--keys-dir`` and ``--district``, shared by the ``keys`` commands."""
+    function = click.option(
+        "--keys-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="CREDFOLIO_KEY_DIR",
+        help="Folder of the key store, outside any repository [default: $CREDFOLIO_KEY_DIR, else ~/.config/credfolio/keys].",
+    )(function)
+    return _district_option(function)
+
+
+def _passphrase_options(function):
+    """``--passphrase-file FILE`` or ``--passphrase`` (prompt), for commands that create private keys."""
+    function = click.option("--passphrase", "prompt_passphrase", is_flag=True, help="Ask for a passphrase to encrypt the new private key.")(function)
+    return click.option(
+        "--passphrase-file", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="Read the passphrase from the first line of this file."
+    )(function)
+
+
+def _open_key_store(district_dir: Path, keys_dir: Path | None):
+    """The district's DID and its key store (never inside the district repository)."""
+    from credfolio.config import load_district
+    from credfolio.keys import KeyStore
+
+    config = load_district(district_dir)
+    return config.issuer_did, KeyStore(keys_dir, forbidden_roots=[district_dir])
+
+
+def _read_passphrase(passphrase_file: Path | None, prompt: bool, *, confirm: bool) -> str | None:
+    from credfolio.errors import InputError, Location
+
+    if passphrase_file is not None and prompt:
+        raise InputError("use either --passphrase-file or --passphrase, not both")
+    if passphrase_file is not None:
+        try:
+            lines = passphrase_file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as error:
+            raise InputError(f"cannot read the passphrase: {error}", location=Location(str(passphrase_file))) from None
+        if not lines or not lines[0]:
+            raise InputError("the first line is empty; put the passphrase there", location=Location(str(passphrase_file)))
+        return lines[0]
+    if prompt:
+        return click.prompt("Passphrase for the new private key", hide_input=True, confirmation_prompt=confirm)
+    return None
+
+
+@cli.group()
+def keys() -> None:
+    """The district's signing keys: generate, rotate, list, publish, mark compromised.
+
+    Private keys live outside the repository (in --keys-dir); only the public did.json is published.
+
+    Example: credfolio keys generate --passphrase
+    """
+
+
+@keys.command("generate")
+@_key_store_options
+@_passphrase_options
+def keys_generate(district_dir: Path, keys_dir: Path | None, passphrase_file: Path | None, prompt_passphrase: bool) -> None:
+    """Create the district's first signing key (key-1).
+
+    Example: credfolio keys generate --passphrase-file ~/.credfolio-passphrase
+    """
+    from datetime import UTC, datetime
+
+    did, store = _open_key_store(district_dir, keys_dir)
+    passphrase = _read_passphrase(passphrase_file, prompt_passphrase, confirm=True)
+    key = store.generate(did, now=datetime.now(UTC), passphrase=passphrase)
+    _report_new_key(did, key, store, passphrase)
+
+
+@keys.command("rotate")
+@_key_store_options
+@_passphrase_options
+def keys_rotate(district_dir: Path, keys_dir: Path | None, passphrase_file: Path | None, prompt_passphrase: bool) -> None:
+    """Add a new signing key; older public keys stay in did.json so earlier badges keep verifying.
+
+    Example: credfolio keys rotate --passphrase
+    """
+    from datetime import UTC, datetime
+
+    did, store = _open_key_store(district_dir, keys_dir)
+    passphrase = _read_passphrase(passphrase_file, prompt_passphrase, confirm=True)
+    key = store.rotate(did, now=datetime.now(UTC), passphrase=passphrase)
+    _report_new_key(did, key, store, passphrase)
+
+
+def _report_new_key(did: str, key, store, passphrase: str | None) -> None:
+    click.echo(f"created {key.verification_method(did)} ({key.public_multikey}) in {store.root}")
+    if not passphrase:
+        click.echo("warning: the private key is not encrypted; use --passphrase or --passphrase-file to protect it", err=True)
+    click.echo("next: publish the updated did.json with the site (credfolio keys export-public shows it)")
+
+
+@keys.command("list")
+@_key_store_options
+def keys_list(district_dir: Path, keys_dir: Path | None) -> None:
+    """List the district's keys: id, public key, creation date, and which one signs.
+
+    Example: credfolio keys list
+    """
+    did, store = _open_key_store(district_dir, keys_dir)
+    stored = store.list_keys(did)
+    signing = next((key.key_id for key in reversed(stored) if key.revoked is None), None)
+    click.echo(did)
+    for key in stored:
+        notes = []
+        if key.revoked is not None:
+            notes.append(f"compromised since {key.revoked:%Y-%m-%d %H:%M} UTC")
+        if key.key_id == signing:
+            notes.append("signs new badges")
+        suffix = f"  ({'; '.join(notes)})" if notes else ""
+        click.echo(f"  {key.key_id}  {key.public_multikey}  created {key.created:%Y-%m-%d}{suffix}")
+
+
+@keys.command("export-public")
+@_key_store_options
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write did.json to this file instead of printing it.")
+def keys_export_public(district_dir: Path, keys_dir: Path | None, out: Path | None) -> None:
+    """Print the district's public DID document (did.json): every key, no secrets.
+
+    Example: credfolio keys export-public --out site/did.json
+    """
+    import json
+
+    did, store = _open_key_store(district_dir, keys_dir)
+    text = json.dumps(store.did_document(did), indent=2) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {out}")
+
+
+@keys.command("compromise")
+@_key_store_options
+@click.argument("key_id")
+@click.option("--since", "since_text", help="When the key was compromised (ISO 8601 with a time zone) [default: now].")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def keys_compromise(district_dir: Path, keys_dir: Path | None, key_id: str, since_text: str | None, yes: bool) -> None:
+    """Mark a key compromised: signatures it made from that moment on are refused everywhere did.json is read.
+
+    Badges it signed earlier keep verifying. Rotate to a new key, publish did.json, and re-issue any
+    badge signed after the compromise.
+
+    Example: credfolio keys compromise key-1 --since 2025-09-01T08:00:00Z
+    """
+    from datetime import UTC, datetime
+
+    did, store = _open_key_store(district_dir, keys_dir)
+    since = _parse_moment(since_text, "--since") if since_text else datetime.now(UTC)
+    if not yes:
+        click.confirm(f"Mark {did}#{key_id} compromised since {since:%Y-%m-%d %H:%M %Z}?", abort=True)
+    key = store.mark_compromised(did, key_id, at=since)
+    click.echo(f"marked {key.verification_method(did)} compromised since {key.revoked:%Y-%m-%d %H:%M} UTC")
+    click.echo("next: credfolio keys rotate, publish did.json, and re-issue badges signed after that moment")
+
+
+def _parse_moment(text: str, option: str):
+    # An InputError (exit 1), not click's usage error (exit 2): `verify` reserves 2 for "status unknown".
+    from credfolio.credential import parse_datetime
+    from credfolio.errors import InputError
+
+    moment = parse_datetime(text)
+    if moment is None:
+        raise InputError(f"{option} {text!r} is not a date and time with a time zone, like 2026-01-31T09:00:00Z")
+    return moment
+
+
+_CHECK_LABELS = {
+    "structure": "file",
+    "schema": "Open Badges format",
+    "contexts": "vocabulary",
+    "proof": "signature",
+    "issuer_key": "issuer key",
+    "dates": "dates",
+    "status": "revocation status",
+}
+_STATE_LINES = {
+    "verified": "VERIFIED: this badge is genuine, current and not revoked",
+    "expired": "EXPIRED: this badge is genuine but no longer valid",
+    "revoked": "REVOKED: the issuer has revoked this badge",
+    "suspended": "SUSPENDED: the issuer has suspended this badge",
+    "failed": "NOT VERIFIED: do not rely on this badge",
+    "unknown-status": "STATUS UNKNOWN: the badge is genuine, but whether it was revoked could not be checked",
+}
+#: Exit codes of ``credfolio verify``: 0 verified, 2 status unknown, 1 anything else.
+VERIFY_EXIT_CODES = {"verified": 0, "unknown-status": 2}
+
+
+@cli.command()
+@click.argument("source")
+@click.option("--site", "site_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Built site folder to resolve the district's own URLs (did.json, status lists, badges) from.")
+@click.option("--site-url", help="URL the --site folder is published at [default: site_url of the district].")
+@_district_option
+@click.option("--offline", is_flag=True, help="Never use the network: only --site and did:key resolve.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--now", "now_text", help="Verify as of this moment (ISO 8601 with a time zone) [default: now].")
+@click.pass_context
+def verify(ctx: click.Context, source: str, site_dir: Path | None, site_url: str | None, district_dir: Path, offline: bool, as_json: bool, now_text: str | None) -> None:
+    """Verify a badge (a JSON file or an https URL): signature, issuer key, dates and revocation.
+
+    Prints one line per check (✓ passed, ✗ failed, ? could not be checked) and a verdict. Exit code:
+    0 verified, 1 not verified (failed, expired, revoked or suspended), 2 revocation status unknown.
+
+    Example: credfolio verify wallet/badges/3f1c0e9a.json --site site
+    """
+    import json
+    from datetime import UTC, datetime
+
+    from credfolio.resolve import ChainResolver, FolderMapResolver, HttpsResolver, SiteResolver
+    from credfolio.verify import verify_credential
+
+    now = _parse_moment(now_text, "--now") if now_text else datetime.now(UTC)
+    resolvers = []
+    if site_dir is not None:
+        if site_url is None:
+            from credfolio.config import load_district
+
+            site_url = load_district(district_dir).site_url
+        resolvers.append(SiteResolver(site_dir, site_url))
+    elif site_url is not None:
+        from credfolio.errors import InputError
+
+        raise InputError("--site-url needs --site (the folder the URL is mapped to)")
+    if not offline:
+        resolvers.append(HttpsResolver())
+    resolver = ChainResolver(*resolvers) if resolvers else FolderMapResolver({})
+    document = _read_badge(source, resolver)
+    result = verify_credential(document, now=now, resolver=resolver)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+    else:
+        marks = {True: "✓", False: "✗", None: "?"}
+        for check in result.checks:
+            click.echo(f"{marks[check.ok]} {_CHECK_LABELS.get(check.id, check.id)}: {check.message}")
+        click.echo(_STATE_LINES[result.state])
+    ctx.exit(VERIFY_EXIT_CODES.get(result.state, 1))
+
+
+def _read_badge(source: str, resolver) -> bytes:
+    """The badge's raw bytes from an https URL (through ``resolver``) or a local file."""
+    from credfolio.errors import InputError, Location
+    from credfolio.resolve import DEFAULT_MAX_BYTES
+
+    if "://" in source:
+        if not source.startswith("https://"):
+            raise InputError(f"{source}: only https URLs can be verified")
+        fetch_bytes = getattr(resolver, "fetch_bytes", None)
+        if fetch_bytes is None:
+            raise InputError(f"{source}: cannot fetch URLs offline; pass --site or drop --offline")
+        return fetch_bytes(source)
+    path = Path(source)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(DEFAULT_MAX_BYTES + 1)
+    except OSError as error:
+        raise InputError(f"cannot read the badge: {error.strerror or error}", location=Location(source)) from None
+    if len(data) > DEFAULT_MAX_BYTES:
+        raise InputError(f"larger than {DEFAULT_MAX_BYTES} bytes; not a badge", location=Location(source))
+    return data
+
+
 def _report(error: CredfolioError) -> int:
     """Print an error (or each problem of a ValidationError) on one line each; return the exit code."""
     if isinstance(error, ValidationError):

@@ -157,6 +157,10 @@ class FolderMapResolver(BaseResolver):
 
     def fetch_json(self, url: str) -> dict[str, Any]:
         """Read the file ``url`` maps to and parse it as strict JSON."""
+        return _require_object(parse_json(self.fetch_bytes(url), source=url), url)
+
+    def fetch_bytes(self, url: str) -> bytes:
+        """The raw bytes of the file ``url`` maps to (at most ``max_bytes``)."""
         path = self.path_for(url)
         try:
             with open(path, "rb") as handle:
@@ -167,7 +171,7 @@ class FolderMapResolver(BaseResolver):
             raise ResolutionError(f"{url} could not be fetched: {error.strerror or error}") from None
         if len(data) > self.max_bytes:
             raise ResolutionError(f"{url} could not be fetched: larger than {self.max_bytes} bytes")
-        return _require_object(parse_json(data, source=url), url)
+        return data
 
     def path_for(self, url: str) -> Path:
         """The file inside a mapped folder that ``url`` names; :class:`ResolutionError` if there is none."""
@@ -240,6 +244,10 @@ class HttpsResolver(BaseResolver):
 
     def fetch_json(self, url: str) -> dict[str, Any]:
         """GET ``url`` (https only) and parse the body as strict JSON."""
+        return _require_object(parse_json(self.fetch_bytes(url), source=url), url)
+
+    def fetch_bytes(self, url: str) -> bytes:
+        """GET ``url`` (https only) and return the body (at most ``max_bytes``)."""
         parts = urlsplit(url) if isinstance(url, str) else None
         if parts is None or parts.scheme != "https" or not parts.netloc:
             raise ResolutionError(f"{url} could not be fetched: only https URLs are fetched")
@@ -266,7 +274,7 @@ class HttpsResolver(BaseResolver):
             raise ResolutionError(f"{url} could not be fetched: {error}") from None
         if len(data) > self.max_bytes:
             raise ResolutionError(f"{url} could not be fetched: larger than {self.max_bytes} bytes")
-        return _require_object(parse_json(data, source=url), url)
+        return data
 
 
 class ChainResolver(BaseResolver):
@@ -287,9 +295,20 @@ class ChainResolver(BaseResolver):
 
     def fetch_json(self, url: str) -> dict[str, Any]:
         """Fetch ``url`` from the first resolver that covers it."""
+        return self._resolver_for(url).fetch_json(url)
+
+    def fetch_bytes(self, url: str) -> bytes:
+        """Raw bytes of ``url`` from the first resolver that covers it (it must offer ``fetch_bytes``)."""
+        resolver = self._resolver_for(url)
+        fetch_bytes = getattr(resolver, "fetch_bytes", None)
+        if fetch_bytes is None:
+            raise ResolutionError(f"{url} could not be fetched: its resolver only serves parsed JSON")
+        return fetch_bytes(url)
+
+    def _resolver_for(self, url: str) -> Resolver:
         for resolver in self.resolvers:
             if _covers(resolver, url):
-                return resolver.fetch_json(url)
+                return resolver
         raise ResolutionError(f"{url} could not be fetched: no resolver is configured for it")
 
 
