@@ -27,6 +27,7 @@ import io
 import os
 import re
 import tempfile
+import textwrap
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
 from pydantic import ValidationError as PydanticValidationError
 
 from credfolio.catalog import SLUG_PATTERN, Catalog, CredentialDefinition, Warning_
@@ -799,8 +800,6 @@ def _one_line(text: str) -> str:
 
 def _comment_block(text: str, *, indent: int, prefix: str = "", width: int = 96) -> list[str]:
     """``text`` as YAML comment lines (wrapped; any newline in it stays inside the comment)."""
-    import textwrap
-
     pad = " " * indent + "# " + prefix
     out: list[str] = []
     for paragraph in text.splitlines() or [""]:
@@ -1283,149 +1282,52 @@ def import_csv(
     today = today or date.today()
     mapping = _load_mapping(Path(mapping_path), catalog)
     display, header, rows = _read_csv(csv_path)
-    columns_by_name: dict[str, list[int]] = {}
-    for index, cell in enumerate(header):
-        columns_by_name.setdefault(_normalise_header(cell), []).append(index)
-
-    mapping_problems: list[CredfolioError] = []
-    all_columns = list(mapping.common.values()) + [c for s in mapping.sections.values() for c in s.values()]
-    if mapping.credential_column:
-        all_columns.append(mapping.credential_column)
-    index_of: dict[str, int] = {}
-    for column in all_columns:
-        found = columns_by_name.get(_normalise_header(column.header), [])
-        if not found:
-            hint = difflib.get_close_matches(column.header, header, n=1, cutoff=0.6)
-            mapping_problems.append(mapping.error(column.path, f"column '{column.header}' is not in {display}"
-                                                  + (f" (did you mean '{hint[0]}'?)" if hint else "")))
-        elif len(found) > 1:
-            mapping_problems.append(mapping.error(column.path, f"column '{column.header}' appears {len(found)} times in {display}; "
-                                                  "rename the duplicates in the form or the export"))
-        else:
-            index_of[column.header] = found[0]
-    if mapping_problems:
-        raise ValidationError(mapping_problems)
+    index_of = _find_columns(mapping, header, display)
 
     report = ImportReport(rows=len(rows))
+    mapping_problems: list[CredfolioError] = []
     row_problems: list[CredfolioError] = []
     checked_credentials: dict[str, list[CredfolioError]] = {}
-    valid: list[tuple[int, Submission]] = []
+    valid: list[Submission] = []
     seen_keys: dict[str, int] = {}
     seen_content: dict[str, int] = {}
-
     for line, record in rows:
-        def cell(column: _Column) -> str:
-            index = index_of[column.header]
-            return record[index].replace("\r\n", "\n").replace("\r", "\n").strip() if index < len(record) else ""
-
-        def at(column: _Column | None, field_name: str | None = None) -> Location:
-            return Location(display, line, column.header if column else field_name)
-
-        problems: list[CredfolioError] = []
-        if len(record) < len(header) or any(c.strip() for c in record[len(header):]):
-            problems.append(SubmissionError(f"row has {len(record)} cells, the header has {len(header)} (a missing or extra column)",
-                                            location=at(None)))
-            row_problems.extend(problems)
+        row = _Row(display, line, record, index_of)
+        if len(record) < len(header) or any(cell.strip() for cell in record[len(header):]):
+            row_problems.append(row.problem(None, f"row has {len(record)} cells, the header has {len(header)} (a missing or extra column)"))
             continue
-        if mapping.credential_column:
-            raw_credential = cell(mapping.credential_column)
-            credential_id = _resolve_credential(raw_credential, catalog)
-            if credential_id is None:
-                hint = difflib.get_close_matches(raw_credential, sorted(catalog.credentials), n=1)
-                message = "is empty: fill it in" if not raw_credential else (
-                    f"no credential '{raw_credential[:64]}' in the catalog" + (f" (did you mean '{hint[0]}'?)" if hint else ""))
-                row_problems.append(SubmissionError(message, location=at(mapping.credential_column)))
-                continue
-        else:
-            credential_id = mapping.credential_id or ""
-        definition = catalog.credentials[credential_id]
-        columns = mapping.for_credential(credential_id)
+        credential_id = _row_credential(row, mapping, catalog, row_problems)
+        if credential_id is None:
+            continue
         if credential_id not in checked_credentials:
-            checked_credentials[credential_id] = _check_mapping_complete(mapping, columns, definition, line)
+            checked_credentials[credential_id] = _check_mapping_complete(mapping, catalog.credentials[credential_id], line)
             mapping_problems.extend(checked_credentials[credential_id])
         if checked_credentials[credential_id]:
             continue
-
-        data: dict[str, Any] = {"format": FORMAT_VERSION, "credential": credential_id, "credential_version": definition.version,
-                                "teacher": {}, "overview": {}, "artifacts": {}, "reflection": {}, "consent": {}}
-        raw_date = ""
-        for key, column in columns.items():
-            value = cell(column)
-            part, _, rest = key.partition(".")
-            if key == "submitted":
-                raw_date = value
-                parsed_date = _parse_form_date(value, mapping.date_order)
-                if parsed_date is None:
-                    problems.append(SubmissionError(f"'{value[:40]}' is not a date" if value else "is empty: fill it in", location=at(column)))
-                data["submitted"] = parsed_date or today
-            elif key == "resubmission_of":
-                data["resubmission_of"] = value
-            elif part == "teacher":
-                data["teacher"][rest] = value
-            elif part == "consent":
-                decided = _consent_value(value, column.yes)
-                if decided is None:
-                    problems.append(SubmissionError(f"cannot tell whether '{value[:40]}' means yes or no; set yes_if: in the mapping",
-                                                    location=at(column)))
-                data["consent"][rest] = bool(decided)
-            elif part in ("overview", "reflection"):
-                if rest in [x.id for x in getattr(definition.submission, part)]:
-                    data[part][rest] = value
-            elif part == "artifacts":
-                artifact_id, _, note = rest.partition(".")
-                if artifact_id not in [a.id for a in definition.submission.artifacts]:
-                    continue
-                entry = data["artifacts"].setdefault(artifact_id, {"url": "", "note": None})
-                if note:
-                    entry["note"] = "\n".join(filter(None, [value, entry["note"]]))
-                else:
-                    links = re.findall(r"https?://[^\s,;]+", value)
-                    entry["url"] = links[0] if links else value
-                    if len(links) > 1:  # file-upload questions list several files in one cell: keep them all
-                        entry["note"] = "\n".join(filter(None, [entry["note"], "Also: " + " ".join(links[1:])]))
-        data.setdefault("submitted", today)
-
-        def locate(field_path: FieldPath, _columns: dict[str, _Column] = columns) -> Location:
-            key = ".".join(str(p) for p in field_path[:3])
-            for candidate in (key, ".".join(str(p) for p in field_path[:2]), str(field_path[0]) if field_path else ""):
-                if candidate.endswith(".url"):
-                    candidate = candidate[:-4]
-                if candidate in _columns:
-                    return at(_columns[candidate])
-            if field_path and field_path[0] == "credential" and mapping.credential_column:
-                return at(mapping.credential_column)
-            return at(None, dotted(field_path) or None)
-
         try:
-            submission = _build_submission(data, catalog, locate, display, today=today, evidence_dir=None, allow_retired=False)
+            submission, raw_date = _row_submission(row, mapping, catalog.credentials[credential_id], catalog, today)
         except ValidationError as error:
-            problems.extend(error.problems)
-        except SubmissionError as error:
-            problems.append(error)
-        if problems:
-            row_problems.extend(problems)
+            row_problems.extend(error.problems)
             continue
+        # the import key identifies the response (teacher, answers, form timestamp), whatever the mapping looks like
         answers = [submission.overview, {k: v.url for k, v in submission.artifacts.items()}, submission.reflection]
         content = _digest([credential_id, submission.teacher.email.casefold(), repr(answers)])
         key = _digest([content, raw_date])
         if key in seen_keys:
-            row_problems.append(SubmissionError(f"duplicate of line {seen_keys[key]}", location=at(None)))
-            continue
-        if content in seen_content:
-            row_problems.append(SubmissionError(f"same teacher and answers as line {seen_content[content]} (submitted twice?)",
-                                                location=at(None)))
-            continue
-        seen_keys[key], seen_content[content] = line, line
-        valid.append((line, dataclasses.replace(submission, import_key=f"csv:{key}")))
+            row_problems.append(row.problem(None, f"duplicate of line {seen_keys[key]}"))
+        elif content in seen_content:
+            row_problems.append(row.problem(None, f"same teacher and answers as line {seen_content[content]} (submitted twice?)"))
+        else:
+            seen_keys[key], seen_content[content] = line, line
+            valid.append(dataclasses.replace(submission, import_key=f"csv:{key}"))
 
     if mapping_problems:
         raise ValidationError(mapping_problems + row_problems)
     if row_problems and not skip_invalid:
         raise ValidationError(row_problems)
     report.skipped = row_problems
-
     existing: dict[str, dict[str, Path]] = {}
-    for _line, submission in valid:
+    for submission in valid:
         known = existing.setdefault(submission.credential_id, _existing_import_keys(private_dir, submission.credential_id))
         if submission.import_key in known:
             report.already_imported.append(known[submission.import_key])
@@ -1435,7 +1337,127 @@ def import_csv(
     return report
 
 
-def _check_mapping_complete(mapping: _Mapping, columns: dict[str, _Column], definition: CredentialDefinition, line: int) -> list[CredfolioError]:
+@dataclass
+class _Row:
+    """One CSV record and how to point at its cells in error messages."""
+
+    display: str
+    line: int
+    record: list[str]
+    index_of: dict[str, int]
+
+    def cell(self, column: _Column) -> str:
+        index = self.index_of[column.header]
+        return self.record[index].replace("\r\n", "\n").replace("\r", "\n").strip() if index < len(self.record) else ""
+
+    def at(self, column: _Column | None, field_name: str | None = None) -> Location:
+        return Location(self.display, self.line, column.header if column else field_name)
+
+    def problem(self, column: _Column | None, message: str) -> SubmissionError:
+        return SubmissionError(message, location=self.at(column))
+
+
+def _find_columns(mapping: _Mapping, header: list[str], display: str) -> dict[str, int]:
+    """Header → column index for every mapped column; a missing or ambiguous header is a mapping problem."""
+    columns_by_name: dict[str, list[int]] = {}
+    for index, cell in enumerate(header):
+        columns_by_name.setdefault(_normalise_header(cell), []).append(index)
+    mapped = list(mapping.common.values()) + [c for section in mapping.sections.values() for c in section.values()]
+    if mapping.credential_column:
+        mapped.append(mapping.credential_column)
+    problems: list[CredfolioError] = []
+    index_of: dict[str, int] = {}
+    for column in mapped:
+        found = columns_by_name.get(_normalise_header(column.header), [])
+        if not found:
+            hint = difflib.get_close_matches(column.header, header, n=1, cutoff=0.6)
+            problems.append(mapping.error(column.path, f"column '{column.header}' is not in {display}"
+                                          + (f" (did you mean '{hint[0]}'?)" if hint else "")))
+        elif len(found) > 1:
+            problems.append(mapping.error(column.path, f"column '{column.header}' appears {len(found)} times in {display}; "
+                                          "rename the duplicates in the form or the export"))
+        else:
+            index_of[column.header] = found[0]
+    if problems:
+        raise ValidationError(problems)
+    return index_of
+
+
+def _row_credential(row: _Row, mapping: _Mapping, catalog: Catalog, problems: list[CredfolioError]) -> str | None:
+    if mapping.credential_column is None:
+        return mapping.credential_id
+    raw = row.cell(mapping.credential_column)
+    credential_id = _resolve_credential(raw, catalog)
+    if credential_id is None:
+        hint = difflib.get_close_matches(raw, sorted(catalog.credentials), n=1)
+        problems.append(row.problem(mapping.credential_column, "is empty: fill it in" if not raw else (
+            f"no credential '{raw[:64]}' in the catalog" + (f" (did you mean '{hint[0]}'?)" if hint else ""))))
+    return credential_id
+
+
+def _row_submission(row: _Row, mapping: _Mapping, definition: CredentialDefinition, catalog: Catalog,
+                    today: date) -> tuple[Submission, str]:
+    """Build and validate the submission of one row; returns it with the raw timestamp cell."""
+    columns = mapping.for_credential(definition.id)
+    problems: list[CredfolioError] = []
+    data: dict[str, Any] = {"format": FORMAT_VERSION, "credential": definition.id, "credential_version": definition.version,
+                            "submitted": today, "teacher": {}, "overview": {}, "artifacts": {}, "reflection": {}, "consent": {}}
+    raw_date = ""
+    wanted = {part: [item.id for item in getattr(definition.submission, part)] for part in ("overview", "artifacts", "reflection")}
+    for key, column in columns.items():
+        value = row.cell(column)
+        part, _, rest = key.partition(".")
+        if key == "submitted":
+            raw_date = value
+            parsed_date = _parse_form_date(value, mapping.date_order)
+            if parsed_date is None:
+                problems.append(row.problem(column, f"'{value[:40]}' is not a date" if value else "is empty: fill it in"))
+            data["submitted"] = parsed_date or today
+        elif key == "resubmission_of":
+            data["resubmission_of"] = value
+        elif part == "teacher":
+            data["teacher"][rest] = value
+        elif part == "consent":
+            decided = _consent_value(value, column.yes)
+            if decided is None:
+                problems.append(row.problem(column, f"cannot tell whether '{value[:40]}' means yes or no; set yes_if: in the mapping"))
+            data["consent"][rest] = bool(decided)
+        elif part in ("overview", "reflection") and rest in wanted[part]:
+            data[part][rest] = value
+        elif part == "artifacts" and rest.partition(".")[0] in wanted["artifacts"]:
+            artifact_id, _, note = rest.partition(".")
+            entry = data["artifacts"].setdefault(artifact_id, {"url": "", "note": None})
+            if note:
+                entry["note"] = "\n".join(filter(None, [value, entry["note"]]))
+            else:
+                links = re.findall(r"https?://[^\s,;]+", value)
+                entry["url"] = links[0] if links else value
+                if len(links) > 1:  # file-upload questions list several files in one cell: keep them all
+                    entry["note"] = "\n".join(filter(None, [entry["note"], "Also: " + " ".join(links[1:])]))
+
+    def locate(field_path: FieldPath) -> Location:
+        # teacher.email → the "Email address" column; artifacts.video.url → the artifacts.video column
+        dotted_path = [str(part) for part in field_path]
+        for length in range(len(dotted_path), 0, -1):
+            candidate = ".".join(dotted_path[:length]).removesuffix(".url")
+            if candidate in columns:
+                return row.at(columns[candidate])
+        if dotted_path[:1] == ["credential"] and mapping.credential_column:
+            return row.at(mapping.credential_column)
+        return row.at(None, dotted(field_path) or None)
+
+    try:
+        submission = _build_submission(data, catalog, locate, row.display, today=today, evidence_dir=None, allow_retired=False)
+    except ValidationError as error:
+        problems.extend(error.problems)
+    if problems:
+        raise ValidationError(_by_line(problems))
+    return submission, raw_date
+
+
+def _check_mapping_complete(mapping: _Mapping, definition: CredentialDefinition, line: int) -> list[CredfolioError]:
+    """Every field a credential needs has a column (checked once per credential found in the export)."""
+    columns = mapping.for_credential(definition.id)
     problems: list[CredfolioError] = []
     needed = ["teacher.name", "teacher.email"]
     needed += [f"overview.{q.id}" for q in definition.submission.overview]
