@@ -149,7 +149,7 @@ def test_import_issue(tmp_path, env):
 
 def test_interactive_review_reprompts_and_writes_review_and_letter(tmp_path, env):
     path = write_submission(tmp_path)
-    answers = "great\nproficient\nClear pauses.\ndeveloping\n\nLink the changes to student work.\nA strong start.\n"
+    answers = "great\nProficient\nClear pauses.\ndeveloping\n\nLink the changes to student work.\nA strong start.\n"
     code, out, err = run(env, "review", str(path), "--reviewer", "Dana Ruiz", "--date", "2025-03-20", input=answers)
     assert code == 0, err
     assert "[1/2] Pausing" in out and "proficient       Proficient: Pauses consistently." in out

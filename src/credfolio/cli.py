@@ -242,7 +242,7 @@ def _ask_scores(definition, submission):
         for level_id, name, descriptor in row.levels:
             click.echo(f"  {level_id:<16} {name}: {descriptor}")
         level_ids = [level[0] for level in row.levels]
-        scores[row.row_id] = click.prompt("  level", type=click.Choice(level_ids))
+        scores[row.row_id] = click.prompt("  level", type=click.Choice(level_ids, case_sensitive=False))
         below = level_ids.index(scores[row.row_id]) > level_ids.index(row.minimum_level)
         while True:
             text = click.prompt("  feedback" + (" (required)" if below else " (Enter to skip)"), default="", show_default=False)
