@@ -132,19 +132,20 @@ def criteria_narrative(definition: CredentialDefinition, page_url: str) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def achievement_json(definition: CredentialDefinition, district: DistrictConfig) -> dict[str, Any]:
+def achievement_json(definition: CredentialDefinition, district: DistrictConfig, *, standalone: bool = True) -> dict[str, Any]:
     """The OB 3.0 ``Achievement`` of a credential, as written to ``catalog/<id>/achievement.json``.
 
-    The result carries ``@context`` so the file is standalone JSON-LD; issuance embeds the same object
-    without ``@context`` in ``credentialSubject.achievement``. Rubric rows become ``resultDescription``
-    entries whose ids point at the rubric table on the credential page (``#rubric-<row>``).
+    With ``standalone`` (the default) the result carries ``@context`` so the file is standalone JSON-LD;
+    ``standalone=False`` gives the same object without it, for ``credentialSubject.achievement`` in a
+    badge. Rubric rows become ``resultDescription`` entries whose ids point at the rubric table on the
+    credential page: ``<page>#rubric-<row>`` for a row and ``<page>#rubric-<row>-<level>`` for a level.
     """
     page = credential_url(district, definition.id)
     image: dict[str, Any] = {"id": badge_url(district, definition), "type": "Image"}
     if definition.alt_text:
         image["caption"] = definition.alt_text
-    achievement: dict[str, Any] = {
-        "@context": list(ACHIEVEMENT_CONTEXT),
+    achievement: dict[str, Any] = {"@context": list(ACHIEVEMENT_CONTEXT)} if standalone else {}
+    achievement.update({
         "id": page,
         "type": ["Achievement"],
         "achievementType": "MicroCredential",
@@ -157,7 +158,7 @@ def achievement_json(definition: CredentialDefinition, district: DistrictConfig)
         "fieldOfStudy": ", ".join(definition.subjects),
         "version": definition.version,
         "inLanguage": "en",
-    }
+    })
     if definition.alignments:
         achievement["alignment"] = [_ob_alignment(alignment) for alignment in definition.alignments]
     if definition.tags:
