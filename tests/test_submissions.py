@@ -311,7 +311,7 @@ def test_template_comments_survive_hostile_prompts(tmp_path, district):
     hostile = definition.model_copy(update={"submission": definition.submission.model_copy(update={"overview": [overview]})})
     template = submission_template(hostile)
     assert yaml.safe_load(template)["overview"] == {"context": ""}
-    assert "  # 1. What's #1: your goal?\n  # context: |\n  #   injected" in template
+    assert "  # 1. What's #1: your goal?\n  #    context: |\n  #      injected" in template
 
 
 # --------------------------------------------------------------------------------------------------
@@ -713,3 +713,21 @@ def test_storing_a_teacher_file_ignores_formatting_differences(tmp_path, distric
     stored_path.write_text(reformatted, encoding="utf-8")  # same answers, different layout
     assert store_submission(load_submission(teacher_file, catalog), private) == stored_path
     assert store_submission(load_submission(stored_path, catalog), private) == stored_path  # reviewing the stored copy
+
+
+def test_every_sample_credential_has_a_working_template_and_issue_form(tmp_path):
+    from district_factory import REPO_ROOT
+
+    catalog = load_catalog(REPO_ROOT)
+    for definition in catalog.active:
+        filled = fill_template(submission_template(definition))
+        for question in definition.submission.overview + definition.submission.reflection:
+            filled = filled.replace(f"  {question.id}: |\n", f"  {question.id}: |\n    An answer.\n")
+        filled = filled.replace('    url: ""', "    url: https://drive.example.org/v/1")
+        assert load_submission(write_submission(tmp_path, filled, f"{definition.id}.yml"), catalog).credential_id == definition.id
+    out = tmp_path / "forms"
+    generate_issue_forms(catalog, out)
+    forms = [yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted(out.glob("*.yml")) if path.name != "config.yml"]
+    assert len(forms) == len(catalog.active) and len({form["name"] for form in forms}) == len(forms)
+    for form in forms:
+        assert_valid_issue_form(form)

@@ -801,9 +801,11 @@ def _one_line(text: str) -> str:
 def _comment_block(text: str, *, indent: int, prefix: str = "", width: int = 96) -> list[str]:
     """``text`` as YAML comment lines (wrapped; any newline in it stays inside the comment)."""
     pad = " " * indent + "# " + prefix
+    hanging = "   " if re.match(r"^\d+\. ", text) else ""  # continue a numbered question under its text
     out: list[str] = []
-    for paragraph in text.splitlines() or [""]:
-        wrapped = textwrap.wrap(paragraph, width=max(40, width - len(pad))) or [""]
+    for number, paragraph in enumerate(text.splitlines() or [""]):
+        wrapped = textwrap.wrap(paragraph, width=max(40, width - len(pad)), initial_indent=hanging if number else "",
+                                subsequent_indent=hanging) or [""]
         out += [(pad + line).rstrip() for line in wrapped]
     return out
 
