@@ -79,6 +79,57 @@ def make_badge(**overrides: Any) -> dict[str, Any]:
     return badge
 
 
+def varied_documents() -> list[dict[str, Any]]:
+    """Credentials exercising many OB 3.0 classes, repeated shapes, an embedded context and a status list."""
+    full = make_badge(
+        validUntil="2028-06-01T00:00:00Z",
+        evidence=[{"id": "https://example.org/e/1.pdf", "type": ["Evidence"], "name": "Transcript", "narrative": "x"}],
+        credentialStatus={
+            "id": "https://example.org/status/1.json#94567",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": "revocation",
+            "statusListIndex": "94567",
+            "statusListCredential": "https://example.org/status/1.json",
+        },
+    )
+    achievement = full["credentialSubject"]["achievement"]
+    achievement["alignment"] = [
+        {"type": ["Alignment"], "targetName": "Standard 5", "targetUrl": "https://example.org/s/5", "targetCode": "5"},
+        {"type": ["Alignment"], "targetName": "Standard 5", "targetUrl": "https://example.org/s/5", "targetCode": "5"},
+    ]
+    achievement["resultDescription"] = [
+        {
+            "id": "urn:uuid:2b0a0000-0000-4000-8000-000000000001",
+            "type": ["ResultDescription"],
+            "name": "Portfolio rubric",
+            "resultType": "RubricCriterionLevel",
+            "rubricCriterionLevel": [
+                {"id": "urn:uuid:6d1f0000-0000-4000-8000-000000000001", "type": ["RubricCriterionLevel"], "name": "Proficient", "points": "3"}
+            ],
+        }
+    ]
+    full["credentialSubject"]["result"] = [
+        {"type": ["Result"], "resultDescription": "urn:uuid:2b0a0000-0000-4000-8000-000000000001", "achievedLevel": "urn:uuid:6d1f0000-0000-4000-8000-000000000001"}
+    ]
+    embedded = make_badge()
+    embedded["credentialSubject"]["@context"] = {"nickname": "https://schema.org/alternateName"}
+    embedded["credentialSubject"]["nickname"] = "Ada"
+    status_list = {
+        "@context": [CREDENTIALS_V2],
+        "id": "https://example.org/status/1.json",
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": "did:web:example.org",
+        "validFrom": "2025-06-01T00:00:00Z",
+        "credentialSubject": {
+            "id": "https://example.org/status/1.json#list",
+            "type": "BitstringStatusList",
+            "statusPurpose": "revocation",
+            "encodedList": "uH4sIAAAAAAAAA-3BMQEAAADCoPVPbQwfoAAAAAAAAAAAAAAAAAAAAIC3AYbSVKsAQAAA",
+        },
+    }
+    return [make_badge(), full, embedded, status_list, make_badge(name="Other"), full]
+
+
 def standards_path(*parts: str) -> Path:
     """A path in ../shared/standards; skips the test with the reason when it is not there."""
     if not STANDARDS.is_dir():

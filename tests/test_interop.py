@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from proof_fixtures import FIXED_SEED, NOW, fixed_key, make_badge, other_key
+from proof_fixtures import FIXED_SEED, NOW, fixed_key, make_badge, other_key, varied_documents
 
 from credfolio.errors import ProofError
 from credfolio.keys import IssuerKey, did_document, did_key_for, public_key_to_multikey
@@ -107,6 +107,17 @@ def test_js_and_credfolio_produce_the_same_proof():
         {"op": "sign", "credential": badge, "seedHex": FIXED_SEED.hex(), "verificationMethod": DID_KEY_METHOD, "created": CREATED}
     )
     assert document_proofs(response["credential"]) == _signed_by_credfolio(DID_KEY, DID_KEY_METHOD)["proof"]
+
+
+def test_js_and_credfolio_produce_the_same_proofs_for_varied_credentials():
+    # pyld (URDNA2015) and jsonld.js (RDFC-1.0, safe mode) must agree on every byte they sign.
+    documents = varied_documents()
+    (response,) = run_js(
+        {"op": "signMany", "credentials": documents, "seedHex": FIXED_SEED.hex(), "verificationMethod": DID_KEY_METHOD, "created": CREATED}
+    )
+    for document, theirs in zip(documents, response["credentials"], strict=True):
+        ours = create_proof(document, private_key=fixed_key(), verification_method=DID_KEY_METHOD, created=NOW)
+        assert document_proofs(theirs) == ours["proof"], document.get("id")
 
 
 def test_credfolio_verifies_js_signed_credentials():

@@ -22,6 +22,7 @@ from proof_fixtures import (
     read_json,
     refusing_loader,
     standards_path,
+    varied_documents,
     w3c_vector_loader,
 )
 from pyld import jsonld
@@ -187,6 +188,16 @@ def test_signed_vector_verifies(vector):
     signed = vector.json(vector.signed)
     (proof,) = document_proofs(signed)
     verify_proof(signed, proof, public_key=vector.private_key().public_key(), loader=vector.loader)
+
+
+def test_guarded_canonicalization_equals_plain_pyld_normalize_across_varied_documents():
+    # Run twice, interleaved, so cached contexts from one document shape are reused by the others.
+    documents = varied_documents()
+    for document in documents + documents:
+        plain = jsonld.normalize(
+            copy.deepcopy(document), {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": document_loader}
+        )
+        assert canonicalize(document) == plain
 
 
 def test_test_loader_contexts_do_not_leak_into_the_bundled_loader():

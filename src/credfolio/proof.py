@@ -36,6 +36,7 @@ from typing import Any
 
 from cachetools import LRUCache
 from cryptography.exceptions import InvalidSignature
+from frozendict import frozendict
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pyld import jsonld
 from pyld.canon import URDNA2015
@@ -87,6 +88,7 @@ class _LoaderState:
 
     def __init__(self) -> None:
         self.resolved_contexts: LRUCache = LRUCache(maxsize=100)
+        self.processed_contexts: LRUCache = LRUCache(maxsize=1024)
         self.proof_configs: LRUCache = LRUCache(maxsize=64)
 
 
@@ -135,7 +137,8 @@ def _expand_guarded(document: dict[str, Any], loader: Loader, state: _LoaderStat
         "base": None,
     }
     try:
-        expanded = jsonld.expand(guarded, options, on_property_dropped=dropped.append)
+        processor = _ContextCachingProcessor(state.processed_contexts, on_property_dropped=dropped.append)
+        expanded = processor.expand(guarded, options)
     except CredfolioError:
         raise
     except Exception as error:  # pyld raises JsonLdError, but also ValueError/TypeError on odd input
@@ -147,6 +150,47 @@ def _expand_guarded(document: dict[str, Any], loader: Loader, state: _LoaderStat
             "so it would not be signed"
         )
     return expanded
+
+
+class _ContextCachingProcessor(jsonld.JsonLdProcessor):
+    """pyld's processor, remembering processed scoped contexts across documents.
+
+    pyld caches a processed context per (resolved context, active context), but gives every
+    non-propagating clone a fresh id, so the OB 3.0 type-scoped contexts (Achievement, Profile,
+    AchievementSubject, …) are re-processed for every node of every credential — over half of all
+    signing time. Processing is a pure function of the active context (immutable once frozen,
+    identified by its ``_uuid``), the local context object and the flags, so the result is reused;
+    returning the same frozen context also lets pyld's own caches downstream hit. Only calls on a
+    frozen active context and without a pending cycle set are cached (never the pre-validation of
+    a context still being built), and the local context is held so its ``id`` cannot be reused.
+    The vector tests check the output stays byte-identical.
+    """
+
+    def __init__(self, cache: LRUCache, on_property_dropped: Callable[[str | None], Any]) -> None:
+        super().__init__(on_property_dropped=on_property_dropped)
+        self._processed = cache
+
+    def _process_context(
+        self,
+        active_ctx: Any,
+        local_ctx: Any,
+        options: dict[str, Any],
+        override_protected: bool = False,
+        propagate: bool = True,
+        validate_scoped: bool = True,
+        cycles: set[str] | None = None,
+    ) -> Any:
+        arguments = (override_protected, propagate, validate_scoped)
+        if cycles or not isinstance(active_ctx, frozendict) or "_uuid" not in active_ctx:
+            return super()._process_context(active_ctx, local_ctx, options, *arguments, cycles)
+        key = (active_ctx["_uuid"], id(local_ctx), *arguments, options.get("base"), options.get("processingMode"))
+        cached = self._processed.get(key)
+        if cached is not None and cached[0] is local_ctx:
+            return cached[1]
+        result = super()._process_context(active_ctx, local_ctx, options, *arguments, cycles)
+        if isinstance(result, frozendict):
+            self._processed[key] = (local_ctx, result)
+        return result
 
 
 def _to_canonical_nquads(expanded: list[Any], loader: Loader, state: _LoaderState) -> str:
