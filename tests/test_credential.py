@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from badge_factory import ISSUED, RECIPIENT, SALT, SITE_URL, STANDARDS, STATUS_LIST_URL, achievement, issuer_profile
+from badge_factory import ISSUED, RECIPIENT, SALT, SITE_URL, STANDARDS, STATUS_LIST_URL, achievement
 from credfolio.contexts import CREDENTIALS_V2, OB_V3P0
 from credfolio.credential import (
     IssuerProfile,
