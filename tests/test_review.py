@@ -348,13 +348,13 @@ def test_html_letter_is_self_contained_and_printable(setup):
     assert "Content-Security-Policy" in html and "default-src 'none'" in html
 
 
-def test_letter_templates_can_be_overridden(setup, tmp_path):
+def test_letter_templates_can_be_overridden(setup):
     catalog, definition, submission, private = setup
-    overrides = tmp_path / "letters"
-    overrides.mkdir()
+    overrides = catalog.root / "overrides" / "credfolio" / "review"
+    overrides.mkdir(parents=True)
     (overrides / "letter.md").write_text("Hello {{ teacher|md }}: {{ outcome }}\n", encoding="utf-8")
     saved = load_review(save_review(review_with(definition, submission, PASSING_SCORES), private), catalog)
-    markdown, html = feedback_letter(saved, submission, definition, load_district(catalog.root), template_dir=overrides)
+    markdown, html = feedback_letter(saved, submission, definition, load_district(catalog.root))
     assert markdown == "Hello Ana López: pass\n" and html.startswith("<!doctype html>")
 
 

@@ -25,6 +25,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from credfolio.catalog import SLUG_PATTERN, Catalog, CredentialDefinition
 from credfolio.errors import CredfolioError, Location, ReviewError, ValidationError
+from credfolio.render import OVERRIDES_DIR, escape_markdown, template_environment
 from credfolio.submissions import (
     IsoDate,
     Locator,
@@ -592,28 +593,26 @@ def _long_date(value: date) -> str:
     return f"{_MONTHS[value.month - 1]} {value.day}, {value.year}"
 
 
-# HTML, links, images, code spans and table pipes are neutralised; emphasis is harmless and left alone
-_MD_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\\": "\\\\", "`": "\\`", "[": "\\[", "]": "\\]", "|": "\\|"})
-
-
 def _markdown_text(value: Any) -> str:
-    """Reviewer/teacher text made inert in Markdown: no HTML, links, code or table breaks; newlines kept."""
-    lines = [re.sub(r"^(\s*)#", r"\1\\#", line.translate(_MD_ESCAPES)) for line in str(value).splitlines()]
-    return "  \n".join(lines)
+    """Text a person typed, shown literally in Markdown (no HTML, links or headings); line breaks kept."""
+    return "  \n".join(escape_markdown(line) for line in str(value).splitlines())
 
 
 def _markdown_cell(value: Any) -> str:
-    """Like :func:`_markdown_text`, on one table-cell line (newlines become ``<br>``)."""
-    return "<br>".join(str(value).translate(_MD_ESCAPES).splitlines()) or " "
+    """Like :func:`_markdown_text`, inside one table cell: pipes escaped, line breaks as ``<br>``."""
+    return "<br>".join(escape_markdown(line).replace("|", "\\|") for line in str(value).splitlines()) or " "
 
 
-def _environment(template_dir: Path | None):
-    from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, select_autoescape
+def _markdown_environment(district_root: Path):
+    """Markdown letters: district overrides (``overrides/credfolio/review/``) first, escaping by explicit filters."""
+    from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 
-    loaders = [FileSystemLoader(str(template_dir))] if template_dir else []
-    loaders.append(PackageLoader("credfolio", "templates/review"))
-    environment = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html"], default=False),
-                              undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    loaders = []
+    if (district_root / OVERRIDES_DIR).is_dir():
+        loaders.append(FileSystemLoader(str(district_root / OVERRIDES_DIR)))
+    loaders.append(PackageLoader("credfolio", "templates"))
+    environment = Environment(loader=ChoiceLoader(loaders), autoescape=False, undefined=StrictUndefined,
+                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     environment.filters["md"] = _markdown_text
     environment.filters["md_cell"] = _markdown_cell
     return environment
@@ -671,17 +670,18 @@ def letter_context(review: Review, submission: Submission, definition: Credentia
     }
 
 
-def feedback_letter(review: Review, submission: Submission, definition: CredentialDefinition, district: DistrictConfig,
-                    *, template_dir: Path | None = None) -> tuple[str, str]:
+def feedback_letter(review: Review, submission: Submission, definition: CredentialDefinition,
+                    district: DistrictConfig) -> tuple[str, str]:
     """The feedback letter to the teacher as ``(markdown, html)``.
 
     It names the teacher, the credential, the dates and the outcome, states the passing rule, has a
     table row per rubric criterion with the level reached and the reviewer's feedback, lists for a
     resubmission the rows to improve with the descriptor of the passing level, and ends with the next
     steps. The HTML is a standalone printable page (inline print CSS, no external assets; Jinja
-    autoescaping), the Markdown escapes HTML and link syntax. ``template_dir`` may hold overriding
-    ``letter.md`` / ``letter.html`` templates.
+    autoescaping); the Markdown escapes HTML, links and table pipes. A district overrides the templates
+    with ``overrides/credfolio/review/letter.md`` and ``letter.html``.
     """
-    environment = _environment(template_dir)
     context = letter_context(review, submission, definition, district)
-    return environment.get_template("letter.md").render(context), environment.get_template("letter.html").render(context)
+    markdown = _markdown_environment(Path(district.root)).get_template("review/letter.md").render(context)
+    html = template_environment(district.root).get_template("review/letter.html").render(context)
+    return markdown, html
