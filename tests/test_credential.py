@@ -358,3 +358,41 @@ SCHEMA_CANNOT_EXPRESS = {
 def test_the_1edtech_schema_also_rejects_each_defect(make_credential, name):
     mutate, _ = SHAPE_DEFECTS[name]
     assert list(_schema_validator().iter_errors(mutate(make_credential()))), f"the 1EdTech schema accepts {name!r}"
+
+
+def test_rubric_results_understand_the_catalog_exporters_ids():
+    """exports.achievement_json names rows `<page>#rubric-<row>` and levels `<row id>-<level>`."""
+    page = f"{SITE_URL}catalog/wait-time/"
+
+    def row(row_id):
+        return {
+            "id": f"{page}#rubric-{row_id}",
+            "type": ["ResultDescription"],
+            "name": row_id,
+            "resultType": "RubricCriterionLevel",
+            "rubricCriterionLevel": [
+                {"id": f"{page}#rubric-{row_id}-{level}", "type": ["RubricCriterionLevel"], "name": level} for level in ("proficient", "not-yet")
+            ],
+        }
+
+    exported = {**achievement(), "resultDescription": [row("pausing"), row("re-pausing")]}
+    assert rubric_results(exported, {"re-pausing": "not-yet", "pausing": "proficient"}) == [
+        {"type": ["Result"], "resultDescription": f"{page}#rubric-pausing", "achievedLevel": f"{page}#rubric-pausing-proficient"},
+        {"type": ["Result"], "resultDescription": f"{page}#rubric-re-pausing", "achievedLevel": f"{page}#rubric-re-pausing-not-yet"},
+    ]
+
+
+def test_a_badge_for_an_exported_catalog_entry_passes_both_checks(tmp_path, make_credential):
+    from district_factory import make_district
+
+    from credfolio.catalog import load_catalog
+    from credfolio.config import load_district
+    from credfolio.exports import achievement_json
+
+    district = load_district(make_district(tmp_path / "district"))
+    definition = load_catalog(district.root, district.settings.catalog_dir).credentials["wait-time"]
+    exported = achievement_json(definition, district, standalone=False)
+    credential = make_credential(achievement=exported, results=rubric_results(exported, {"pausing": "proficient", "reflection": "exemplary"}))
+    assert shape_problems(credential) == []
+    assert [e.message for e in _schema_validator().iter_errors(credential)] == []
+    assert canonicalize(credential)

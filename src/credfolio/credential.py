@@ -273,11 +273,11 @@ def rubric_results(achievement: Mapping[str, Any], scores: Mapping[str, str]) ->
     """OB ``Result`` objects recording which rubric level a reviewer gave for each scored row.
 
     ``achievement["resultDescription"]`` holds one ``ResultDescription`` per rubric row, each with its
-    ``rubricCriterionLevel`` list. ``scores`` maps a row to a level; each key and value is either the
-    full id (``urn:uuid:…``, ``https://…#rubric/pausing``) or its last segment after ``#``, ``/`` or
-    ``:`` (``pausing``, ``proficient``), which is how catalog rubric ids appear in Achievement ids.
-    Results come out in the achievement's row order. Unknown or ambiguous rows and levels raise
-    :class:`CredentialError`.
+    ``rubricCriterionLevel`` list. ``scores`` maps a row to a level, by full id or by the catalog's
+    short id: a row ``…/wait-time/#rubric-pausing`` is ``pausing`` (its fragment without a ``rubric-``
+    or ``rubric/`` prefix, or its last ``/``/``:`` segment), and a level
+    ``…#rubric-pausing-proficient`` is ``proficient`` (what follows the row id). Results come out in the
+    achievement's row order. Unknown or ambiguous rows and levels raise :class:`CredentialError`.
     """
     descriptions = achievement.get("resultDescription") if isinstance(achievement, Mapping) else None
     if not isinstance(descriptions, list) or not descriptions:
@@ -288,7 +288,7 @@ def rubric_results(achievement: Mapping[str, Any], scores: Mapping[str, str]) ->
         levels = row.get("rubricCriterionLevel")
         if not isinstance(levels, list) or not levels:
             raise CredentialError(f"achievement.resultDescription[{row_index}]: rubric row {row_key!r} has no levels")
-        _, level = _match_by_id(levels, level_key, what=f"level of rubric row {row_key!r}")
+        _, level = _match_by_id(levels, level_key, what=f"level of rubric row {row_key!r}", parent_id=row["id"])
         chosen[row_index] = (row, level)
     return [
         {"type": ["Result"], "resultDescription": row["id"], "achievedLevel": level["id"]}
@@ -296,20 +296,31 @@ def rubric_results(achievement: Mapping[str, Any], scores: Mapping[str, str]) ->
     ]
 
 
-def _match_by_id(items: list[Any], key: str, *, what: str) -> tuple[int, dict[str, Any]]:
+def _match_by_id(items: list[Any], key: str, *, what: str, parent_id: str | None = None) -> tuple[int, dict[str, Any]]:
     exact = [(i, item) for i, item in enumerate(items) if isinstance(item, Mapping) and item.get("id") == key]
     if exact:
         return exact[0][0], dict(exact[0][1])
-    by_suffix = [
+    by_name = [
         (i, item)
         for i, item in enumerate(items)
-        if isinstance(item, Mapping) and isinstance(item.get("id"), str) and re.split(r"[#/:]", item["id"])[-1] == key
+        if isinstance(item, Mapping) and isinstance(item.get("id"), str) and key in _short_names(item["id"], parent_id)
     ]
-    if len(by_suffix) == 1:
-        return by_suffix[0][0], dict(by_suffix[0][1])
-    if not by_suffix:
+    if len(by_name) == 1:
+        return by_name[0][0], dict(by_name[0][1])
+    if not by_name:
         raise CredentialError(f"unknown {what}: {key!r}")
-    raise CredentialError(f"ambiguous {what}: {key!r} matches {len(by_suffix)} ids")
+    raise CredentialError(f"ambiguous {what}: {key!r} matches {len(by_name)} ids")
+
+
+def _short_names(item_id: str, parent_id: str | None) -> set[str]:
+    """The short ids a full rubric id answers to (see :func:`rubric_results`)."""
+    names = {re.split(r"[/:]", item_id)[-1]}
+    if "#" in item_id:
+        fragment = item_id.split("#", 1)[1]
+        names |= {fragment, fragment.removeprefix("rubric-"), fragment.removeprefix("rubric/"), fragment.rsplit("/", 1)[-1]}
+    if parent_id and item_id.startswith(parent_id) and len(item_id) > len(parent_id):
+        names.add(item_id[len(parent_id) :].lstrip("-/#:"))
+    return {name for name in names if name}
 
 
 def _checked_achievement(achievement: Mapping[str, Any]) -> dict[str, Any]:
