@@ -595,6 +595,21 @@ def _report(error: CredfolioError) -> int:
     return error.exit_code
 
 
+def cli_reference() -> str:
+    """Markdown reference of every command's ``--help`` (generated into docs/reference/cli.md)."""
+    sections: list[str] = []
+
+    def walk(command: click.Command, path: list[str], parent: click.Context | None) -> None:
+        context = click.Context(command, info_name=" ".join(path), parent=parent, terminal_width=100, max_content_width=100)
+        sections.append(f"## `{' '.join(path)}`\n\n```text\n{command.get_help(context)}\n```\n")
+        if isinstance(command, click.Group):
+            for name in sorted(command.list_commands(context)):
+                walk(command.get_command(context, name), [*path, name], context)
+
+    walk(cli, ["credfolio"], None)
+    return "\n".join(sections)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point for the console script; returns the process exit code."""
     try:
