@@ -35,7 +35,7 @@ def test_not_a_district_is_one_line(tmp_path, capsys):
 
 
 def test_bad_option_is_a_usage_error(capsys):
-    assert main(["check", "--nope"]) == 2
+    assert main(["check", "--nope"]) == 64  # EX_USAGE; 2 means "status unknown" for verify
 
 
 def test_sample_district_passes_check(capsys):

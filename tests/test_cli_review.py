@@ -127,7 +127,7 @@ def test_import(tmp_path, env):
 
 def test_import_needs_a_mapping(tmp_path, env):
     code, _, err = run(env, "submissions", "import", str(tmp_path / "r.csv"))
-    assert code == 2 and "Missing option '--map'" in err
+    assert code == 64 and "Missing option '--map'" in err
 
 
 def test_import_issue(tmp_path, env):
@@ -252,7 +252,7 @@ def test_review_of_an_invalid_submission(tmp_path, env):
 
 def test_review_needs_a_reviewer(tmp_path, env):
     code, _, err = run(env, "review", str(write_submission(tmp_path)))
-    assert code == 2 and "Missing option '--reviewer'" in err
+    assert code == 64 and "Missing option '--reviewer'" in err
 
 
 def test_private_folder_inside_the_repository_is_refused(tmp_path, env):

@@ -584,6 +584,253 @@ def _read_badge(source: str, resolver) -> bytes:
     return data
 
 
+# --- issuing, revocation and status lists (issue #6) -------------------------------------------------
+
+
+def _unlock_options(function):
+    """``--passphrase-file FILE`` / ``--passphrase`` to unlock an encrypted signing key, plus ``--keys-dir`` and ``--district``."""
+    function = click.option("--passphrase", "prompt_passphrase", is_flag=True,
+                            help="Ask for the passphrase of the signing key.")(function)
+    function = click.option("--passphrase-file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+                            help="Read the signing key's passphrase from the first line of this file.")(function)
+    return _key_store_options(function)
+
+
+def _issuing_context(district_dir: Path, keys_dir: Path | None, passphrase_file: Path | None, prompt_passphrase: bool):
+    """District, catalog, key store and passphrase for the issuing commands."""
+    from credfolio.keys import KeyStore
+
+    config, catalog = _district_and_catalog(district_dir)
+    passphrase = _read_passphrase(passphrase_file, False, confirm=False)
+    if prompt_passphrase and passphrase is None:
+        passphrase = click.prompt("Passphrase of the signing key", hide_input=True)
+    return config, catalog, KeyStore(keys_dir, forbidden_roots=[district_dir]), passphrase
+
+
+def _shown(config, path: Path) -> str:
+    try:
+        return str(path.relative_to(config.root))
+    except ValueError:
+        return str(path)
+
+
+@cli.command()
+@click.argument("credential_id", required=False)
+@click.option("--name", help="The teacher's name as it appears in the badge.")
+@click.option("--email", help="The teacher's e-mail address (stored only in the private folder; the badge holds a salted hash).")
+@click.option("--evidence", "evidence", multiple=True, metavar="URL", help="An https link to evidence (repeat for several).")
+@click.option("--valid-until", type=click.DateTime(formats=["%Y-%m-%d"]), help="Expiry date (default: the credential's expires_after).")
+@click.option("--awarded", type=click.DateTime(formats=["%Y-%m-%d"]), help="Award date (default: today, or the review date).")
+@click.option("--review", "review_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="A passed review: the teacher, rubric levels and consented evidence come from it and its submission.")
+@click.option("--teacher", "teacher_slug", help="Slug of an opted-in teacher (wallet/teachers/SLUG.yml): the badge is published.")
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="Issue one badge per CSV row.")
+@click.option("--skip-invalid", is_flag=True, help="With --csv: issue the valid rows and list the invalid ones (default: issue nothing).")
+@_unlock_options
+def issue(credential_id, name, email, evidence, valid_until, awarded, review_file, teacher_slug, csv_file, skip_invalid,
+          district_dir: Path, keys_dir: Path | None, passphrase_file: Path | None, prompt_passphrase: bool) -> None:
+    """Issue signed badges: one (CREDENTIAL_ID --name --email, or --review FILE) or many (--csv FILE).
+
+    Reruns are safe: a badge already issued for the same credential, e-mail, award date (and CSV
+    request_id) is never issued twice, and a run killed midway is completed by rerunning it. CSV
+    columns: credential, name, email, and optionally teacher_slug, evidence, valid_until, awarded,
+    request_id, scores. Badges of opted-in teachers go to wallet/badges/, the others to the private folder.
+
+    Example: credfolio issue talk-moves --name "Siobhán O'Connor" --email soconnor@riverbendusd.example
+    """
+    from datetime import UTC, datetime
+
+    from credfolio.errors import InputError
+
+    now = datetime.now(UTC)
+    if csv_file is not None:
+        if credential_id or name or email or evidence or valid_until or awarded or review_file or teacher_slug:
+            raise InputError("--csv takes every value from the file; give no CREDENTIAL_ID, --name, --email or other badge options")
+        _issue_csv(csv_file, skip_invalid, now, district_dir, keys_dir, passphrase_file, prompt_passphrase)
+        return
+    if skip_invalid:
+        raise InputError("--skip-invalid only applies with --csv")
+    from credfolio import issuance
+
+    config, catalog, store, passphrase = _issuing_context(district_dir, keys_dir, passphrase_file, prompt_passphrase)
+    until = valid_until.replace(tzinfo=UTC) if valid_until else None
+    if review_file is not None:
+        from credfolio.review import load_review
+        from credfolio.submissions import find_submission
+
+        review = load_review(review_file, catalog)
+        if credential_id and credential_id != review.credential_id:
+            raise InputError(f"the review is for '{review.credential_id}', not '{credential_id}'")
+        submission = find_submission(config.private_path, review.credential_id, review.submission_id, catalog, allow_retired=True)
+        if name or email:
+            raise InputError("with --review the teacher's name and e-mail come from the submission; drop --name and --email")
+        badge = issuance.issue_from_review(config, catalog, store, review=review, submission=submission, now=now,
+                                           teacher_slug=teacher_slug, valid_until=until, passphrase=passphrase)
+    else:
+        if not credential_id or not name or not email:
+            raise InputError("give CREDENTIAL_ID, --name and --email (or --review FILE, or --csv FILE)")
+        badge = issuance.issue_badge(config, catalog, store, credential_id=credential_id, name=name, email=email, now=now,
+                                     evidence=list(evidence), valid_until=until, awarded=awarded.date() if awarded else None,
+                                     teacher_slug=teacher_slug, passphrase=passphrase)
+    verb = "already issued" if badge.already_issued else "issued"
+    where = "published in the wallet" if badge.public else "private: e-mail this file to the teacher"
+    click.echo(f"{verb}: badge {badge.badge_id} ({badge.credential or badge.stack}) → {_shown(config, badge.path)} ({where})")
+
+
+def _issue_csv(csv_file: Path, skip_invalid: bool, now, district_dir: Path, keys_dir, passphrase_file, prompt_passphrase) -> None:
+    import time
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from credfolio import issuance
+
+    config, catalog, store, passphrase = _issuing_context(district_dir, keys_dir, passphrase_file, prompt_passphrase)
+    started = time.monotonic()
+    console = Console(stderr=True)
+    with Progress(TextColumn("signing badges"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task("issue", total=None)
+        report = issuance.issue_csv(config, catalog, store, csv_file, now=now, skip_invalid=skip_invalid, passphrase=passphrase,
+                                    progress=lambda done, total: bar.update(task, completed=done, total=total))
+    seconds = time.monotonic() - started
+    for problem in report.rejected:
+        click.echo(f"skipped: {problem}", err=True)
+    public = sum(1 for badge in report.issued if badge.public)
+    rate = f" in {seconds:.1f} s ({len(report.issued) / seconds:.0f} badges/s)" if report.issued and seconds > 0 else ""
+    click.echo(f"issued {len(report.issued)} badges ({public} published, {len(report.issued) - public} private){rate}; "
+               f"{len(report.already_issued)} already issued; {len(report.stack_badges)} stack badges; "
+               f"{len(report.rejected)} rows skipped")
+    if report.did_document_written:
+        click.echo(f"updated {_shown(config, config.wallet_path / 'did.json')} to match the key store")
+    for path in report.published:
+        click.echo(f"signed status list {_shown(config, path)}")
+    if any(not badge.public for badge in report.issued + report.stack_badges):
+        click.echo(f"private badges to e-mail to their teachers are in {config.private_path / 'badges'}")
+
+
+def _reason_options(function):
+    function = click.option("--public-reason/--private-reason", "publish_reason", default=True, show_default=True,
+                            help="Publish the reason in the ledger and on the badge page, or keep it in the private folder.")(function)
+    return click.option("--reason", required=True, help="Why (one line).")(function)
+
+
+def _report_status_change(config, change) -> None:
+    when = change.at.strftime("%Y-%m-%d")
+    if change.already:
+        click.echo(f"badge {change.badge_id} was already {change.action} (on {when}); nothing to change")
+    else:
+        click.echo(f"{change.action}: badge {change.badge_id}")
+    for path in change.published:
+        click.echo(f"signed status list {_shown(config, path)}")
+
+
+@cli.command()
+@click.argument("badge_id")
+@_reason_options
+@_unlock_options
+def revoke(badge_id: str, reason: str, publish_reason: bool, district_dir: Path, keys_dir, passphrase_file, prompt_passphrase) -> None:
+    """Revoke a badge for good and re-sign the revocation status list.
+
+    The reason is kept in the ledger (and shown on the badge page) unless --private-reason.
+
+    Example: credfolio revoke 3f1c0e9a-7d2b-5c1e-9a0f-1b2c3d4e5f60 --reason "Issued in error"
+    """
+    from datetime import UTC, datetime
+
+    from credfolio.issuance import revoke_badge
+
+    config, _, store, passphrase = _issuing_context(district_dir, keys_dir, passphrase_file, prompt_passphrase)
+    change = revoke_badge(config, store, badge_id, reason=reason, now=datetime.now(UTC), publish_reason=publish_reason, passphrase=passphrase)
+    _report_status_change(config, change)
+
+
+@cli.command()
+@click.argument("badge_id")
+@_reason_options
+@_unlock_options
+def suspend(badge_id: str, reason: str, publish_reason: bool, district_dir: Path, keys_dir, passphrase_file, prompt_passphrase) -> None:
+    """Suspend a badge until `credfolio unsuspend` (recorded in the public ledger, shown on the badge page).
+
+    Example: credfolio suspend 3f1c0e9a-7d2b-5c1e-9a0f-1b2c3d4e5f60 --reason "Under review"
+    """
+    from datetime import UTC, datetime
+
+    from credfolio.issuance import suspend_badge
+
+    config, _, store, passphrase = _issuing_context(district_dir, keys_dir, passphrase_file, prompt_passphrase)
+    change = suspend_badge(config, store, badge_id, reason=reason, now=datetime.now(UTC), publish_reason=publish_reason, passphrase=passphrase)
+    _report_status_change(config, change)
+
+
+@cli.command()
+@click.argument("badge_id")
+@_unlock_options
+def unsuspend(badge_id: str, district_dir: Path, keys_dir, passphrase_file, prompt_passphrase) -> None:
+    """Lift a badge's suspension.
+
+    Example: credfolio unsuspend 3f1c0e9a-7d2b-5c1e-9a0f-1b2c3d4e5f60
+    """
+    from datetime import UTC, datetime
+
+    from credfolio.issuance import unsuspend_badge
+
+    config, _, store, passphrase = _issuing_context(district_dir, keys_dir, passphrase_file, prompt_passphrase)
+    _report_status_change(config, unsuspend_badge(config, store, badge_id, now=datetime.now(UTC), passphrase=passphrase))
+
+
+@cli.command()
+@click.argument("badge_id")
+@click.option("--new-email", required=True, help="The teacher's new e-mail address.")
+@_unlock_options
+def reissue(badge_id: str, new_email: str, district_dir: Path, keys_dir, passphrase_file, prompt_passphrase) -> None:
+    """Re-issue a badge to a teacher's new e-mail address; the old badge is revoked and linked to the new one.
+
+    Example: credfolio reissue 3f1c0e9a-7d2b-5c1e-9a0f-1b2c3d4e5f60 --new-email lan.nguyen@riverbendusd.example
+    """
+    from datetime import UTC, datetime
+
+    from credfolio.issuance import reissue_badge
+
+    config, catalog, store, passphrase = _issuing_context(district_dir, keys_dir, passphrase_file, prompt_passphrase)
+    badge = reissue_badge(config, catalog, store, badge_id, new_email=new_email, now=datetime.now(UTC), passphrase=passphrase)
+    click.echo(f"re-issued as badge {badge.badge_id} → {_shown(config, badge.path)}; the old badge is revoked")
+
+
+@cli.group()
+def status() -> None:
+    """Bitstring Status Lists: the signed revocation lists verifiers check.
+
+    Example: credfolio status publish
+    """
+
+
+@status.command("publish")
+@click.option("--force", is_flag=True, help="Re-sign every list, even unchanged ones.")
+@_unlock_options
+def status_publish(force: bool, district_dir: Path, keys_dir, passphrase_file, prompt_passphrase) -> None:
+    """Rebuild every status list from the ledger and re-sign the ones that changed (wallet/status/).
+
+    Example: credfolio status publish
+    """
+    from datetime import UTC, datetime
+
+    from credfolio.config import load_district
+    from credfolio.issuance import publish_status_lists
+    from credfolio.keys import KeyStore
+
+    config = load_district(district_dir)
+    passphrase = _read_passphrase(passphrase_file, False, confirm=False)
+    if prompt_passphrase and passphrase is None:
+        passphrase = click.prompt("Passphrase of the signing key", hide_input=True)
+    store = KeyStore(keys_dir, forbidden_roots=[district_dir])
+    written = publish_status_lists(config, store, now=datetime.now(UTC), passphrase=passphrase, force=force)
+    for path in written:
+        click.echo(f"signed status list {_shown(config, path)}")
+    if not written:
+        click.echo("every status list is up to date")
+
+
 def _report(error: CredfolioError) -> int:
     """Print an error (or each problem of a ValidationError) on one line each; return the exit code."""
     if isinstance(error, ValidationError):
@@ -593,6 +840,9 @@ def _report(error: CredfolioError) -> int:
     else:
         click.echo(f"error: {error}", err=True)
     return error.exit_code
+
+
+USAGE_EXIT_CODE = 64
 
 
 def cli_reference() -> str:
@@ -619,6 +869,10 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 130
+    except click.UsageError as error:
+        # EX_USAGE rather than click's 2, which `credfolio verify` uses for "status could not be checked".
+        error.show()
+        return USAGE_EXIT_CODE
     except click.ClickException as error:
         error.show()
         return error.exit_code
