@@ -339,6 +339,11 @@ def test_missing_passphrase_is_a_clear_error(store):
         store.signing_key(DID)
 
 
+def test_a_passphrase_for_an_unprotected_key_is_ignored(store):
+    store.generate(DID, now=NOW)
+    assert store.signing_key(DID, passphrase="not needed").private_key is not None
+
+
 def test_mark_compromised_revokes_the_key_in_the_did_document(store):
     store.generate(DID, now=NOW)
     store.rotate(DID, now=NOW)

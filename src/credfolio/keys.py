@@ -59,7 +59,10 @@ def public_key_to_multikey(public_key: Ed25519PublicKey) -> str:
 
 def multikey_to_public_key(multikey: str) -> Ed25519PublicKey:
     """Decode an Ed25519 ``publicKeyMultibase``; :class:`KeyStoreError` on a bad prefix, header or length."""
-    return Ed25519PublicKey.from_public_bytes(_decode_multikey(multikey, ED25519_PUBLIC_HEADER, "public"))
+    try:
+        return Ed25519PublicKey.from_public_bytes(_decode_multikey(multikey, ED25519_PUBLIC_HEADER, "public"))
+    except ValueError as error:
+        raise KeyStoreError(f"not an Ed25519 public Multikey: {error}") from None
 
 
 def private_key_to_multikey(private_key: Ed25519PrivateKey) -> str:
@@ -329,10 +332,15 @@ class KeyStore:
         folder = self._folder(did)
         if not folder.is_dir():
             raise KeyStoreError(f"no keys for {did} in {self.root}; generate one first")
-        return [self._public_key_of(did, folder, entry) for entry in self._read_metadata(did, folder, missing_ok=False)]
+        keys = [self._public_key_of(did, folder, entry) for entry in self._read_metadata(did, folder, missing_ok=False)]
+        return sorted(keys, key=lambda key: _key_number(key.key_id))
 
     def signing_key(self, did: str, *, passphrase: str | bytes | None = None) -> IssuerKey:
-        """The newest key not marked compromised, with its private key loaded."""
+        """The newest key not marked compromised, with its private key loaded.
+
+        A passphrase is required for a key generated with one (wrong or missing: :class:`KeyStoreError`)
+        and ignored for a key generated without.
+        """
         keys = [key for key in self.list_keys(did) if key.revoked is None]
         if not keys:
             raise KeyStoreError(f"every key of {did} is marked compromised; rotate to create a new key")

@@ -15,7 +15,8 @@ lose or reinterpret data. pyld has no JSON-LD "safe mode", so :func:`canonicaliz
 * only the bundled contexts (or whatever the injected loader serves) are used, never the network.
 
 The guarded expansion is then turned into canonical N-Quads directly (``to_rdf`` + URDNA2015), so
-the expensive context processing runs once per document. If the guard passes, the expansion equals
+the expensive context processing runs once per document. Caches are per process and not
+thread-safe (neither are pyld's own): sign in parallel with :func:`sign_many`, which uses processes. If the guard passes, the expansion equals
 the one without the fallback vocabulary, and the tests check the output is byte-identical to a plain
 ``jsonld.normalize`` on the W3C and 1EdTech vectors.
 """
