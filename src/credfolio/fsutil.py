@@ -1,0 +1,182 @@
+"""Crash-safe file writes: whole files replaced atomically, JSON Lines appended durably.
+
+``kill -9`` or a power cut at any moment must leave every file either as it was or as intended,
+never half-written:
+
+* :func:`atomic_write_bytes` writes a temporary file in the same folder, ``fsync``s it, renames it
+  over the target with ``os.replace`` (atomic on POSIX) and ``fsync``s the folder so the rename
+  itself is durable.
+* :func:`append_lines` appends complete lines with one ``write`` and ``fsync``s before returning,
+  so a caller that goes on to the next step knows the record is on disk. A crash can at most leave
+  a torn last line (no trailing newline); :func:`repair_torn_tail` drops it before the next append
+  and readers ignore it — a record that was never fully written was never acted on.
+
+Private files (personal data, secrets) are created ``0600`` in ``0700`` folders.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+
+def make_dirs(folder: Path, *, private: bool = False) -> None:
+    """Create ``folder`` and missing parents (``0700`` each when ``private``)."""
+    folder = Path(folder)
+    missing = [path for path in (folder, *folder.parents) if not path.exists()]
+    for path in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            path.mkdir(mode=0o700 if private else 0o777)
+            fsync_dir(path.parent)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename or a new file in ``folder`` durable (a no-op where folders cannot be opened)."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, private: bool = False) -> None:
+    """Replace ``path`` with ``data`` atomically and durably (temp file + fsync + ``os.replace`` + folder fsync)."""
+    path = Path(path)
+    make_dirs(path.parent, private=private)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        if private:
+            os.fchmod(descriptor, 0o600)
+        else:
+            os.fchmod(descriptor, 0o644)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    fsync_dir(path.parent)
+
+
+def atomic_write_text(path: Path, text: str, *, private: bool = False) -> None:
+    """:func:`atomic_write_bytes` of UTF-8 text."""
+    atomic_write_bytes(path, text.encode("utf-8"), private=private)
+
+
+def json_text(data: Any) -> str:
+    """Stable, readable JSON: UTF-8 (no ``\\u`` escapes), two-space indent, trailing newline."""
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def atomic_write_json(path: Path, data: Any, *, private: bool = False) -> None:
+    """Write ``data`` as :func:`json_text` atomically."""
+    atomic_write_text(path, json_text(data), private=private)
+
+
+def json_line(record: Any) -> str:
+    """One compact JSON Lines record (no newline inside, UTF-8 kept readable)."""
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+
+def append_lines(path: Path, lines: Iterable[str], *, private: bool = False) -> None:
+    """Append complete lines to ``path`` in one write and ``fsync`` before returning.
+
+    Each line must not contain a newline; the file is created (``0600`` when ``private``) if missing.
+    """
+    payload = "".join(line + "\n" for line in lines).encode("utf-8")
+    if not payload:
+        return
+    path = Path(path)
+    existed = path.exists()
+    if not existed:
+        make_dirs(path.parent, private=private)
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600 if private else 0o644)
+    try:
+        view = memoryview(payload)
+        while view:
+            written = os.write(descriptor, view)
+            view = view[written:]
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+    if not existed:
+        fsync_dir(path.parent)
+
+
+def repair_torn_tail(path: Path) -> bool:
+    """Cut a torn last line (bytes after the final newline) left by a crash mid-append; ``True`` if one was cut."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return False
+    if size == 0:
+        return False
+    with open(path, "r+b") as handle:
+        handle.seek(-1, os.SEEK_END)
+        if handle.read(1) == b"\n":
+            return False
+        keep = _last_newline_end(handle, size)
+        handle.truncate(keep)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return True
+
+
+def _last_newline_end(handle: BinaryIO, size: int) -> int:
+    """Offset just after the last ``\\n`` in the file (0 when there is none)."""
+    block = 65536
+    end = size
+    while end > 0:
+        start = max(0, end - block)
+        handle.seek(start)
+        chunk = handle.read(end - start)
+        position = chunk.rfind(b"\n")
+        if position >= 0:
+            return start + position + 1
+        end = start
+    return 0
+
+
+def read_lines(path: Path) -> list[tuple[int, str]]:
+    """``(line number, text)`` of every complete line; a torn last line (no newline) is left out."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return []
+    text = raw.decode("utf-8", errors="strict")
+    parts = text.split("\n")
+    complete = parts[:-1]  # the element after the last newline is empty, or a torn line
+    return [(number, line) for number, line in enumerate(complete, start=1) if line.strip()]
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: Path, *, private: bool = False, blocking: bool = True) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path`` (created if needed) so two runs never interleave.
+
+    With ``blocking=False`` a lock held elsewhere raises :class:`BlockingIOError` at once. The kernel
+    releases the lock when the holder dies, even by ``kill -9``.
+    """
+    path = Path(path)
+    make_dirs(path.parent, private=private)
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600 if private else 0o644)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        yield
+    finally:
+        os.close(descriptor)
