@@ -200,6 +200,18 @@ def test_guarded_canonicalization_equals_plain_pyld_normalize_across_varied_docu
         assert canonicalize(document) == plain
 
 
+def test_contexts_are_loaded_once_per_loader_not_once_per_document():
+    calls: list[str] = []
+
+    def counting_loader(url, options=None):
+        calls.append(url)
+        return document_loader(url, options)
+
+    for document in varied_documents():
+        canonicalize(document, loader=counting_loader)
+    assert sorted(calls) == sorted({CREDENTIALS_V2, OB_V3P0})
+
+
 def test_test_loader_contexts_do_not_leak_into_the_bundled_loader():
     unsigned = read_json("vectors", "w3c-vc-di-eddsa", "unsigned.json")
     canonicalize(unsigned, loader=w3c_vector_loader)
