@@ -689,7 +689,7 @@ def _issue_csv(csv_file: Path, skip_invalid: bool, now, district_dir: Path, keys
     started = time.monotonic()
     console = Console(stderr=True)
     with Progress(TextColumn("signing badges"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=console, transient=True) as bar:
+                  console=console, transient=True, disable=not console.is_terminal) as bar:
         task = bar.add_task("issue", total=None)
         report = issuance.issue_csv(config, catalog, store, csv_file, now=now, skip_invalid=skip_invalid, passphrase=passphrase,
                                     progress=lambda done, total: bar.update(task, completed=done, total=total))

@@ -21,6 +21,7 @@ import fcntl
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -70,6 +71,25 @@ def atomic_write_bytes(path: Path, data: bytes, *, private: bool = False) -> Non
             os.unlink(temporary)
         raise
     fsync_dir(path.parent)
+
+
+def remove_stale_temporaries(folder: Path) -> int:
+    """Delete temporary files an interrupted :func:`atomic_write_bytes` left in ``folder``; returns how many.
+
+    Only call this while holding the lock that serialises writers to ``folder``: a temporary file of
+    a write in progress elsewhere would otherwise be removed under it.
+    """
+    removed = 0
+    try:
+        candidates = list(Path(folder).iterdir())
+    except FileNotFoundError:
+        return 0
+    for path in candidates:
+        if path.name.startswith(".") and path.name.endswith(".tmp") and path.is_file() and not path.is_symlink():
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed += 1
+    return removed
 
 
 def atomic_write_text(path: Path, text: str, *, private: bool = False) -> None:
@@ -165,18 +185,40 @@ def read_lines(path: Path) -> list[tuple[int, str]]:
     return [(number, line) for number, line in enumerate(complete, start=1) if line.strip()]
 
 
+_HELD: set[str] = set()
+_HELD_GUARD = threading.Lock()
+
+
 @contextlib.contextmanager
 def exclusive_lock(path: Path, *, private: bool = False, blocking: bool = True) -> Iterator[None]:
-    """Hold an exclusive ``flock`` on ``path`` (created if needed) so two runs never interleave.
+    """Hold an exclusive lock on the lock file ``path`` (created if needed) so two runs never interleave.
 
-    With ``blocking=False`` a lock held elsewhere raises :class:`BlockingIOError` at once. The kernel
-    releases the lock when the holder dies, even by ``kill -9``.
+    A POSIX record lock (``lockf``) rather than ``flock``: it belongs to this process only, so worker
+    processes forked while it is held (parallel signing) do not inherit it and cannot keep it alive
+    after this process is killed; the kernel releases it when the holder dies, even by ``kill -9``.
+    Record locks do not exclude the same process, and closing *any* descriptor of the file drops
+    them, so the process also keeps a registry of the lock files it holds and refuses a second
+    holder before opening the file again; ``path`` must be a file used for nothing else. With
+    ``blocking=False`` a lock held elsewhere raises :class:`BlockingIOError` at once (in-process
+    contention always does).
     """
     path = Path(path)
     make_dirs(path.parent, private=private)
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600 if private else 0o644)
+    key = os.path.realpath(path)
+    with _HELD_GUARD:
+        if key in _HELD:
+            raise BlockingIOError(f"{path} is already locked by this process")
+        _HELD.add(key)
     try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
-        yield
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600 if private else 0o644)
+        try:
+            try:
+                fcntl.lockf(descriptor, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+            except PermissionError as error:  # some systems report a held record lock as EACCES
+                raise BlockingIOError(str(error)) from None
+            yield
+        finally:
+            os.close(descriptor)
     finally:
-        os.close(descriptor)
+        with _HELD_GUARD:
+            _HELD.discard(key)

@@ -406,17 +406,19 @@ class Ledger:
 
 
 @contextlib.contextmanager
-def open_ledger(path: Path, *, issuer: str, now: datetime, display: str | None = None) -> Iterator[Ledger]:
+def open_ledger(path: Path, *, issuer: str, now: datetime, lock: Path | None = None, display: str | None = None) -> Iterator[Ledger]:
     """Lock the ledger at ``path`` for one command, repair a torn tail, read it, and create it if new.
 
-    Raises :class:`LedgerError` when another credfolio command holds the lock, when the ledger
-    belongs to another issuer DID, or when a line is bad.
+    ``lock`` is the lock file (default: ``.ledger.lock`` next to the ledger); issuance keeps it in
+    the private folder so the public repository stays clean. Raises :class:`LedgerError` when
+    another credfolio command holds the lock, when the ledger belongs to another issuer DID, or
+    when a line is bad.
     """
     path = Path(path)
     display = display or str(path)
     with contextlib.ExitStack() as stack:
         try:
-            stack.enter_context(exclusive_lock(path, blocking=False))
+            stack.enter_context(exclusive_lock(lock or path.with_name(".ledger.lock"), private=lock is not None, blocking=False))
         except BlockingIOError:
             raise LedgerError("another credfolio command is writing the ledger; wait for it to finish and try again",
                               location=Location(display)) from None
