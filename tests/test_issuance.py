@@ -540,3 +540,31 @@ def test_naive_times_are_refused(district):
     with pytest.raises(IssuanceError, match="timezone-aware"):
         issue(district, now=datetime(2026, 3, 1))
     assert NOW.tzinfo is UTC
+
+
+def test_issued_badges_pass_the_1edtech_json_schema(district):
+    schema_path = Path(__file__).resolve().parents[1].parent / "shared" / "standards" / "schemas" / "ob_v3p0_achievementcredential_schema.json"
+    if not schema_path.is_file():
+        pytest.skip(f"1EdTech OB 3.0 JSON Schema not found at {schema_path} (../shared/standards): cannot validate against it")
+    from jsonschema import Draft201909Validator
+
+    validator = Draft201909Validator(json.loads(schema_path.read_text(encoding="utf-8")))
+    single = issue(district, "wait-time-two", teacher_slug=OPTED_IN.slug, evidence=["https://drive.example.org/v/1"],
+                   scores={"pausing": "exemplary", "reflection": "proficient"}, awarded=date(2026, 1, 5))
+    issue(district, "wait-time", teacher_slug=OPTED_IN.slug, awarded=date(2026, 1, 6))
+    stack = next(event for event in district.events("issued") if event.get("stack"))
+    for path in (single.path, district.config.wallet_path / "badges" / f"{stack['badge']}.json"):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        errors = sorted(validator.iter_errors(document), key=lambda error: list(error.path))
+        assert not errors, [f"{list(error.path)}: {error.message}" for error in errors]
+        assert isinstance(document["credentialStatus"], dict)  # OB 3.0 allows exactly one status entry
+
+
+def test_key_changes_refresh_did_json_and_are_logged(district):
+    rotated = district.keys.rotate(district.config.issuer_did, now=NOW)
+    path = issuance.record_key_change(district.config, district.keys, kind="key-rotated", key_id=rotated.key_id, now=NOW)
+    assert [method["id"].rsplit("#", 1)[1] for method in json.loads(path.read_text(encoding="utf-8"))["verificationMethod"]] == ["key-1", "key-2"]
+    assert district.events("key-rotated") == [{"event": "key-rotated", "at": "2026-03-01T12:00:00Z", "did": district.config.issuer_did,
+                                               "key": "key-2"}]
+    with pytest.raises(LedgerError, match="unknown key event"):
+        issuance.record_key_change(district.config, district.keys, kind="key-lost", key_id="key-2", now=NOW)

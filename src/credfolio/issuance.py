@@ -60,6 +60,7 @@ from credfolio.ledger import (
     BadgeEntry,
     Ledger,
     StatusSlot,
+    key_event,
     normalize_badge_id,
     open_ledger,
     parse_timestamp,
@@ -1176,6 +1177,25 @@ def reissue_badge(district: DistrictConfig, catalog: Catalog, keystore: KeyStore
         ledger.append(events)
         _publish(ledger, district, lambda: key, now=now, current_method=issuer.verification_method)
     return new
+
+
+# --------------------------------------------------------------------------------------------------
+# Key events
+
+
+def record_key_change(district: DistrictConfig, keystore: KeyStore, *, kind: str, key_id: str, now: datetime) -> Path:
+    """After ``keys generate`` / ``rotate`` / ``compromise``: rewrite ``wallet/did.json`` and log the key event.
+
+    ``kind`` is ``key-generated``, ``key-rotated`` or ``key-compromised``. Returns the did.json path.
+    Status lists signed by a key that no longer signs are re-signed by the next ``status publish``
+    (or any issue/revoke), which needs the new private key.
+    """
+    now = _require_now(now)
+    event = key_event(kind, did=district.issuer_did, key_id=key_id, at=now)
+    with _open_ledger(district, now) as ledger:
+        path = write_did_document(district, keystore)
+        ledger.append([event])
+    return path
 
 
 # --------------------------------------------------------------------------------------------------
