@@ -204,11 +204,11 @@ def test_bulk_issue_killed_three_times_then_resumed_issues_each_row_exactly_once
                 time.sleep(0.02)
             time.sleep(extra_delay)
             if process.poll() is None:
-                os.kill(process.pid, signal.SIGKILL)  # the command only: its signing workers are orphaned, as with kill -9
+                os.kill(process.pid, signal.SIGKILL)  # the command only, as `kill -9 PID` does
                 kills += 1
             process.wait(timeout=30)
         finally:
-            _kill_group(process)  # then clean up the orphans we started
+            _kill_group(process)  # then any signing worker it may have left behind
     assert kills >= 2, "the runs finished before they could be killed; the test did not exercise a crash"
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

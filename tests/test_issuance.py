@@ -486,6 +486,9 @@ BAD_CSVS = {
                                                ["awards.csv:2: teacher_slug: no wallet/teachers/ana-lopez.yml"]),
     "reports an unclosed quote": ('credential,name,email\nwait-time,"Ana,a@testville.example\n', ["awards.csv:2:"]),
     "reports a file with only a header": ("credential,name,email\n", ["awards.csv:2: no rows below the header"]),
+    "reports a Unicode line separator inside a name on its own line": (
+        "credential,name,email\nwait-time,Ana\u2028López,a@testville.example\nwait-time,Bo,b@\n",
+        ["awards.csv:2: name: the name contains control characters", "awards.csv:3: email:"]),
     "reports every bad row, not just the first": (
         "credential,name,email\nwait-tme,Ana,a@testville.example\nwait-time,Bo,bo@\nwait-time,Cy,cy@testville.example\n",
         ["awards.csv:2: credential:", "awards.csv:3: email:"]),

@@ -779,7 +779,7 @@ def _clean_name(name: Any, where: Location | None) -> str:
         raise IssueInputError("the name is empty", location=where)
     if len(text) > 200:
         raise IssueInputError(f"the name is {len(text)} characters long (at most 200)", location=where)
-    if _CONTROL.search(text):
+    if _CONTROL.search(text) or any(unicodedata.category(ch) in ("Zl", "Zp", "Cc") for ch in text):
         raise IssueInputError("the name contains control characters (tabs, line breaks, escape codes)", location=where)
     return text
 
@@ -859,7 +859,8 @@ def read_issue_csv(path: Path, district: DistrictConfig, catalog: Catalog, *, no
     display = display or str(path)
     now = _require_now(now)
     text = read_text(path, display, max_bytes=MAX_CSV_BYTES)
-    lines = text.splitlines()
+    # Only CR and LF end lines (str.splitlines would also split at U+2028 and friends inside a name).
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     header_index = next((i for i, line in enumerate(lines) if line.strip()), None)
     if header_index is None:
         raise IssueInputError("the file is empty; the first line must name the columns (" + ", ".join(CSV_COLUMNS) + ")",
