@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
 import qrcode
 
-from credfolio.qr import SVG_NS, qr_svg
+from credfolio.qr import MASK_PATTERN, SVG_NS, qr_matrix, qr_svg
 
 URL = "https://riverbend-usd.github.io/micro-credentials/catalog/talk-moves/"
 
@@ -26,16 +27,31 @@ def test_qr_svg_is_an_accessible_inline_image():
     assert ids == ["qr", "qr-title"]
 
 
-def test_qr_svg_encodes_the_data_with_the_qrcode_matrix():
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+def _drawn_matrix(svg: str) -> list[list[bool]]:
+    root = ET.fromstring(svg)
+    size = int(root.get("viewBox").split()[2])
+    grid = [[False] * size for _ in range(size)]
+    for x, y, width in re.findall(r"M(\d+),(\d+)h(\d+)v1h-\3z", root.find(f"{{{SVG_NS}}}path").get("d")):
+        for column in range(int(x), int(x) + int(width)):
+            grid[int(y)][column] = True
+    return grid
+
+
+def test_qr_svg_draws_exactly_the_qrcode_matrix():
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, mask_pattern=MASK_PATTERN)
     code.add_data(URL)
     code.make(fit=True)
-    size = len(code.get_matrix())
+    expected = [list(row) for row in code.get_matrix()]
+    assert _drawn_matrix(qr_svg(URL, title="t")) == expected
+    assert qr_matrix(URL) == code.get_matrix()
+
+
+def test_qr_svg_has_a_quiet_zone_and_a_white_background():
     root = ET.fromstring(qr_svg(URL, title="t"))
-    assert root.get("viewBox") == f"0 0 {size} {size}"
-    dark_modules = sum(row.count(True) for row in code.get_matrix())
-    path = root.find(f"{{{SVG_NS}}}path")
-    assert path is not None and path.get("d").count("z") == dark_modules
+    grid = _drawn_matrix(qr_svg(URL, title="t"))
+    assert not any(grid[0]) and not any(row[0] for row in grid)
+    background = root.find(f"{{{SVG_NS}}}rect")
+    assert background.get("fill") == "#ffffff"
 
 
 def test_qr_svg_escapes_its_title():

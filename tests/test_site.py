@@ -197,22 +197,36 @@ def test_nav_has_a_catalog_section_with_browse_and_the_stacks(site_dir, catalog)
 
 
 def test_search_index_finds_every_credential_and_no_wallet_pages(site_dir, catalog):
-    index = load_json(site_dir / "search" / "search_index.json")
-    docs = index["docs"]
+    from html import escape
+
+    docs = load_json(site_dir / "search" / "search_index.json")["docs"]
     by_location = {doc["location"]: doc for doc in docs}
     for definition in catalog.credentials.values():
         doc = by_location[f"catalog/{definition.id}/"]
-        assert doc["title"] == definition.title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        text = re.sub(r"<[^>]+>", "", doc["text"])
-        assert " ".join(definition.competency.split())[:80].replace("&", "&amp;") in " ".join(text.split())
-        key_method_start = re.sub(r"[*_`\[\]]", "", definition.key_method).split()[:6]
-        assert " ".join(key_method_start) in " ".join(text.split())
+        assert doc["title"] == escape(definition.title, quote=False)
+        text = " ".join(re.sub(r"<[^>]+>", " ", doc["text"]).split())
+        for field in (definition.summary, definition.competency, site.key_method_lead(definition.key_method)):
+            assert escape(" ".join(field.split()), quote=False) in text, (definition.id, field[:40])
     assert not [doc["location"] for doc in docs if doc["location"].startswith(("wallet/", "badges/", "verify/"))]
     # only the short version of each credential page is indexed: one entry per page, no rubric text
     credential_entries = [doc for doc in docs if doc["location"].startswith("catalog/") and doc["location"] != "catalog/"]
     assert len(credential_entries) == len(catalog.credentials)
     some_descriptor = next(iter(catalog.active[0].rubric.rows[0].descriptors.values()))
     assert not any(some_descriptor[:50] in doc["text"] for doc in docs)
+
+
+@pytest.mark.parametrize(
+    ("key_method", "lead"),
+    [
+        ("The educator **pauses**. Then more.", "The educator pauses."),
+        ("No full stop here", "No full stop here"),
+        ("Word " * 200, ("Word " * 200).strip()[:400].rsplit(" ", 1)[0] + "…"),
+        ("Uses [links](https://example.org) well! Next.", "Uses links well!"),
+    ],
+    ids=["first sentence", "no sentence end", "long text is cut at a word", "markdown removed"],
+)
+def test_key_method_lead_is_the_first_sentence(key_method, lead):
+    assert site.key_method_lead(key_method) == lead
 
 
 # --- exports -----------------------------------------------------------------------------------------------------

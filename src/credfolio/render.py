@@ -15,6 +15,7 @@ file with the same relative name under ``<district>/overrides/credfolio/``.
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -55,19 +56,29 @@ _CLEANER = nh3.Cleaner(
 _TEXT_ONLY = nh3.Cleaner(tags=set())
 
 
+_MARKDOWN = markdown.Markdown(extensions=["sane_lists"], output_format="html")
+
+
+@functools.lru_cache(maxsize=4096)
+def _markdown_html(text: str) -> str:
+    # One converter for the whole build: constructing a Markdown instance costs more than converting
+    # a field, and a catalog has thousands of fields. reset() clears state between documents. The
+    # cache serves the fields a build converts twice (page and submission template, page and CTDL).
+    return _MARKDOWN.reset().convert(text)
+
+
 def render_markdown(text: str | None) -> Markup:
     """Render a Markdown field to sanitized HTML (basic formatting, https/mailto links only)."""
     if not text:
         return Markup("")
-    html = markdown.markdown(str(text), extensions=["sane_lists"], output_format="html")
-    return Markup(_CLEANER.clean(html).strip())
+    return Markup(_CLEANER.clean(_markdown_html(str(text))).strip())
 
 
 def markdown_to_text(text: str | None) -> str:
     """Plain text of a Markdown field (for exports that carry no markup, such as CTDL descriptions)."""
     if not text:
         return ""
-    html = markdown.markdown(str(text), extensions=["sane_lists"], output_format="html")
+    html = _markdown_html(str(text))
     html = re.sub(r"</(p|li|blockquote|pre|h\d)>", "\n", html)
     plain = _TEXT_ONLY.clean(html)
     plain = plain.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&#39;", "'").replace("&amp;", "&")
@@ -157,6 +168,7 @@ def template_environment(district_root: Path | str | None = None) -> jinja2.Envi
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,
     )
     _add_filters(env)
     return env
@@ -172,6 +184,7 @@ def text_environment(district_root: Path | str | None = None) -> jinja2.Environm
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,
     )
     _add_filters(env)
     return env
