@@ -8,7 +8,7 @@ INTEROP := tests/interop
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo site serve test test-fast check interop-deps browser-deps clean docs-cli
+.PHONY: demo site serve test test-fast check sample interop-deps node-deps browser-deps clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ site: $(STAMP)
 ## check: validate config, catalog and stacks
 check: $(STAMP)
 	$(BIN)/credfolio check
+
+## sample: regenerate the sample wallet with a fresh demo key outside the repo (commit wallet/ afterwards)
+sample: $(STAMP)
+	$(BIN)/credfolio check
+	$(BIN)/python scripts/make_sample.py
 
 ## interop-deps: pinned reference JavaScript stack for the interoperability tests (npm registry only)
 interop-deps:

@@ -386,8 +386,10 @@ def keys_generate(district_dir: Path, keys_dir: Path | None, passphrase_file: Pa
 
     did, store = _open_key_store(district_dir, keys_dir)
     passphrase = _read_passphrase(passphrase_file, prompt_passphrase, confirm=True)
-    key = store.generate(did, now=datetime.now(UTC), passphrase=passphrase)
+    now = datetime.now(UTC)
+    key = store.generate(did, now=now, passphrase=passphrase)
     _report_new_key(did, key, store, passphrase)
+    _record_key_change(district_dir, store, "key-generated", key.key_id, now)
 
 
 @keys.command("rotate")
@@ -402,15 +404,26 @@ def keys_rotate(district_dir: Path, keys_dir: Path | None, passphrase_file: Path
 
     did, store = _open_key_store(district_dir, keys_dir)
     passphrase = _read_passphrase(passphrase_file, prompt_passphrase, confirm=True)
-    key = store.rotate(did, now=datetime.now(UTC), passphrase=passphrase)
+    now = datetime.now(UTC)
+    key = store.rotate(did, now=now, passphrase=passphrase)
     _report_new_key(did, key, store, passphrase)
+    _record_key_change(district_dir, store, "key-rotated", key.key_id, now)
+
+
+def _record_key_change(district_dir: Path, store, kind: str, key_id: str, now) -> None:
+    """Rewrite the committed wallet/did.json and log the key event in the public ledger."""
+    from credfolio.config import load_district
+    from credfolio.issuance import record_key_change
+
+    path = record_key_change(load_district(district_dir), store, kind=kind, key_id=key_id, now=now)
+    click.echo(f"updated {path}")
 
 
 def _report_new_key(did: str, key, store, passphrase: str | None) -> None:
     click.echo(f"created {key.verification_method(did)} ({key.public_multikey}) in {store.root}")
     if not passphrase:
         click.echo("warning: the private key is not encrypted; use --passphrase or --passphrase-file to protect it", err=True)
-    click.echo("next: publish the updated did.json with the site (credfolio keys export-public shows it)")
+    click.echo("next: commit wallet/did.json; the site build publishes it")
 
 
 @keys.command("list")
@@ -474,8 +487,9 @@ def keys_compromise(district_dir: Path, keys_dir: Path | None, key_id: str, sinc
     if not yes:
         click.confirm(f"Mark {did}#{key_id} compromised since {since:%Y-%m-%d %H:%M %Z}?", abort=True)
     key = store.mark_compromised(did, key_id, at=since)
+    _record_key_change(district_dir, store, "key-compromised", key.key_id, datetime.now(UTC))
     click.echo(f"marked {key.verification_method(did)} compromised since {key.revoked:%Y-%m-%d %H:%M} UTC")
-    click.echo("next: credfolio keys rotate, publish did.json, and re-issue badges signed after that moment")
+    click.echo("next: credfolio keys rotate, commit wallet/did.json, and re-issue badges signed after that moment")
 
 
 def _parse_moment(text: str, option: str):
