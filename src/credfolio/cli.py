@@ -487,8 +487,8 @@ def keys_compromise(district_dir: Path, keys_dir: Path | None, key_id: str, sinc
     if not yes:
         click.confirm(f"Mark {did}#{key_id} compromised since {since:%Y-%m-%d %H:%M %Z}?", abort=True)
     key = store.mark_compromised(did, key_id, at=since)
-    _record_key_change(district_dir, store, "key-compromised", key.key_id, datetime.now(UTC))
     click.echo(f"marked {key.verification_method(did)} compromised since {key.revoked:%Y-%m-%d %H:%M} UTC")
+    _record_key_change(district_dir, store, "key-compromised", key.key_id, datetime.now(UTC))
     click.echo("next: credfolio keys rotate, commit wallet/did.json, and re-issue badges signed after that moment")
 
 
