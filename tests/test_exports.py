@@ -322,3 +322,13 @@ def test_ctid_is_deterministic_and_well_formed():
 )
 def test_iso_hours_uses_only_whole_hours_and_minutes(hours, duration):
     assert exports.iso_hours(hours) == duration
+
+
+def test_exports_reference_documents_every_catalog_json_key(catalog, district):
+    from district_factory import REPO_ROOT
+
+    text = (REPO_ROOT / "docs" / "reference" / "exports.md").read_text(encoding="utf-8")
+    data = exports.catalog_json(catalog, district, generated=GENERATED)
+    keys = list(data) + list(data["district"]) + list(exports.DERIVED_CREDENTIAL_KEYS) + list(exports.DERIVED_STACK_KEYS)
+    missing = [key for key in keys if f"`{key}`" not in text]
+    assert not missing, f"docs/reference/exports.md does not document {missing}"

@@ -552,12 +552,17 @@ def submission_template(definition: CredentialDefinition, district: DistrictConf
 
 
 def badge_svg(definition: CredentialDefinition, district: DistrictConfig, env: jinja2.Environment | None = None) -> str:
-    """Draw the default badge: district colours, the title on up to three lines, and the hours."""
+    """Draw the default badge: district colours, the title on up to four lines, and the hours."""
     env = env or template_environment(district.root)
     colors = district.settings.colors
-    lines = _wrap(definition.title, width=15, max_lines=3)
-    longest = max(len(line) for line in lines)
-    font_size = 21 if longest <= 12 else 19
+    # Large type on up to three lines when the title fits, else smaller type on up to four; longer
+    # titles are cut with an ellipsis (the alt text and caption carry the full title).
+    for width, max_lines, font_size in ((13, 3, 21), (15, 3, 19), (19, 4, 16)):
+        lines = textwrap.wrap(definition.title, width=width) or [definition.title]
+        if len(lines) <= max_lines and max(len(line) for line in lines) <= width:
+            break
+    else:
+        lines = _wrap(definition.title, width=19, max_lines=4)
     line_height = font_size + 4
     title_y = 118 - (len(lines) - 1) * line_height / 2 + font_size / 3
     issuer = (district.settings.short_name or district.name).upper()
