@@ -543,3 +543,28 @@ def test_toc_tokens_nest_headings_and_escape_their_text():
         {"level": 2, "id": "z", "name": "Z", "children": []},
     ]}]
 
+
+
+def test_write_exports_copies_a_given_badge_image_and_draws_the_others(tmp_path):
+    from datetime import UTC, datetime
+
+    root = tmp_path / "district"
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    credentials = {
+        "wait-time": credential_yaml("wait-time") + "image: images/wait-time.png\n",
+        "wait-time-two": credential_yaml("wait-time-two"),
+    }
+    from district_factory import make_district
+
+    make_district(root, credentials=credentials)
+    (root / "images").mkdir()
+    (root / "images" / "wait-time.png").write_bytes(png)
+    catalog, district = load_catalog(root), load_district(root)
+    written = site.write_exports(catalog, district, tmp_path / "site", generated=datetime(2025, 1, 1, tzinfo=UTC))
+    names = {str(path) for path in written}
+    assert {"catalog/wait-time/badge.png", "catalog/wait-time-two/badge.svg", "catalog.json", "ctdl.json"} <= names
+    assert (tmp_path / "site" / "catalog" / "wait-time" / "badge.png").read_bytes() == png
+    drawn = (tmp_path / "site" / "catalog" / "wait-time-two" / "badge.svg").read_text(encoding="utf-8")
+    assert 'role="img"' in drawn and "<title" in drawn and "10 HOURS" in drawn
+    achievement = load_json(tmp_path / "site" / "catalog" / "wait-time" / "achievement.json")
+    assert achievement["image"]["id"].endswith("/catalog/wait-time/badge.png")
