@@ -29,7 +29,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html import escape, unescape
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +49,7 @@ from credfolio.render import markdown_to_text, template_environment, text_enviro
 
 _STATE_KEY = "credfolio_state"
 ASSETS_DIR = "assets/credfolio"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_FILES = ("catalog.css", "catalog-filter.js")
 BRAND_CSS = f"{ASSETS_DIR}/brand.css"
 CATALOG_HOME = "catalog/index.md"
@@ -101,10 +101,8 @@ def on_config(config):
 def on_files(files: Files, config) -> Files:
     """Add the catalog's assets and virtual pages, and the Catalog section of the nav."""
     state = _state(config)
-    static = resources.files("credfolio") / "static"
     for name in STATIC_FILES:
-        with resources.as_file(static / name) as path:
-            files.append(File.generated(config, f"{ASSETS_DIR}/{name}", abs_src_path=str(path)))
+        files.append(File.generated(config, f"{ASSETS_DIR}/{name}", abs_src_path=str(STATIC_DIR / name)))
     files.append(File.generated(config, BRAND_CSS, content=brand_css(state.district)))
 
     state.pages.clear()
