@@ -108,15 +108,20 @@ def load_yaml(path: Path, display_name: str | None = None, *, max_bytes: int = M
     return parse_yaml(text, display_name, path=path)
 
 
+# libyaml's composer is ~30x faster than PyYAML's pure-Python one; aliases are then caught by noticing
+# the same node object twice while indexing lines (the composer shares aliased nodes).
+_FastSafeLoader = getattr(yaml, "CSafeLoader", None)
+
+
 def parse_yaml(text: str, display_name: str, *, path: Path | None = None) -> YamlDocument:
     """Parse YAML text (see :func:`load_yaml`)."""
-    loader = _StrictLoader(text)
+    loader = _FastSafeLoader(text) if _FastSafeLoader is not None else _StrictLoader(text)
     try:
         node = loader.get_single_node()
         lines: dict[FieldPath, int] = {}
         if node is not None:
             lines[()] = node.start_mark.line + 1
-            _index_lines(node, (), lines, display_name, depth=0)
+            _index_lines(node, (), lines, display_name, depth=0, seen_nodes=set())
             data = loader.construct_document(node)
         else:
             data = None
@@ -124,6 +129,8 @@ def parse_yaml(text: str, display_name: str, *, path: Path | None = None) -> Yam
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = _describe_yaml_problem(error)
+        if mark is not None and _indented_with_tab(text, mark.line):
+            problem = "YAML does not allow tab characters for indentation; use spaces"
         raise InputError(problem, location=Location(display_name, line)) from None
     except yaml.YAMLError as error:
         raise InputError(f"YAML error: {error}".splitlines()[0], location=Location(display_name)) from None
@@ -139,14 +146,28 @@ def _describe_yaml_problem(error: yaml.MarkedYAMLError) -> str:
     if "constructor for the tag" in problem or "could not determine a constructor" in problem:
         tag = problem.split("tag", 1)[-1].strip().strip("'")
         return f"YAML tag {tag} is not allowed; credfolio only reads plain YAML data"
-    if "found character '\\t'" in problem:
-        return "YAML does not allow tab characters for indentation; use spaces"
     if problem.startswith("found character"):
         return f"YAML syntax error: {problem}"
     return f"YAML syntax error: {problem}" if "not allowed" not in problem else problem
 
 
-def _index_lines(node: yaml.Node, path: FieldPath, lines: dict[FieldPath, int], display_name: str, *, depth: int) -> None:
+def _indented_with_tab(text: str, line_index: int) -> bool:
+    lines = text.splitlines()
+    if not 0 <= line_index < len(lines):
+        return False
+    line = lines[line_index]
+    return "\t" in line[: len(line) - len(line.lstrip())]
+
+
+def _index_lines(
+    node: yaml.Node, path: FieldPath, lines: dict[FieldPath, int], display_name: str, *, depth: int, seen_nodes: set[int]
+) -> None:
+    if id(node) in seen_nodes:
+        raise InputError(
+            "anchors and aliases (&name / *name) are not allowed; write the value out",
+            location=Location(display_name, node.start_mark.line + 1),
+        )
+    seen_nodes.add(id(node))
     if depth > MAX_DEPTH:
         raise InputError(f"nesting deeper than {MAX_DEPTH} levels", location=Location(display_name, node.start_mark.line + 1))
     if isinstance(node, yaml.MappingNode):
@@ -163,8 +184,8 @@ def _index_lines(node: yaml.Node, path: FieldPath, lines: dict[FieldPath, int], 
                 )
             seen[key] = line
             lines[path + (key,)] = line
-            _index_lines(value_node, path + (key,), lines, display_name, depth=depth + 1)
+            _index_lines(value_node, path + (key,), lines, display_name, depth=depth + 1, seen_nodes=seen_nodes)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             lines[path + (index,)] = item.start_mark.line + 1
-            _index_lines(item, path + (index,), lines, display_name, depth=depth + 1)
+            _index_lines(item, path + (index,), lines, display_name, depth=depth + 1, seen_nodes=seen_nodes)
