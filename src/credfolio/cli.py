@@ -650,7 +650,7 @@ def issue(credential_id, name, email, evidence, valid_until, awarded, review_fil
     columns: credential, name, email, and optionally teacher_slug, evidence, valid_until, awarded,
     request_id, scores. Badges of opted-in teachers go to wallet/badges/, the others to the private folder.
 
-    Example: credfolio issue talk-moves --name "Siobhán O'Connor" --email soconnor@riverbendusd.example
+    Example: credfolio issue talk-moves --name "Jordan Example" --email jordan.example@district.example
     """
     from datetime import UTC, datetime
 
@@ -800,7 +800,7 @@ def unsuspend(badge_id: str, district_dir: Path, keys_dir, passphrase_file, prom
 def reissue(badge_id: str, new_email: str, district_dir: Path, keys_dir, passphrase_file, prompt_passphrase) -> None:
     """Re-issue a badge to a teacher's new e-mail address; the old badge is revoked and linked to the new one.
 
-    Example: credfolio reissue 3f1c0e9a-7d2b-5c1e-9a0f-1b2c3d4e5f60 --new-email lan.nguyen@riverbendusd.example
+    Example: credfolio reissue 3f1c0e9a-7d2b-5c1e-9a0f-1b2c3d4e5f60 --new-email jordan.new@district.example
     """
     from datetime import UTC, datetime
 

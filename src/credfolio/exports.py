@@ -40,6 +40,7 @@ CATALOG_JSON_FILE = "catalog.json"
 CTDL_JSON_FILE = "ctdl.json"
 ACHIEVEMENT_FILE = "achievement.json"
 SUBMISSION_TEMPLATE_FILE = "submission-template.md"
+SUBMISSION_YAML_FILE = "submission.yml"
 
 CTDL_TERMS = "https://purl.org/ctdl/terms/"
 CTDL_CONTEXT: dict[str, Any] = {

@@ -40,7 +40,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils import get_relative_url, nest_paths
 
-from credfolio import exports
+from credfolio import exports, submissions, wallet
 from credfolio.catalog import GRADE_BANDS, Catalog, CredentialDefinition, Stack
 from credfolio.config import DistrictConfig, load_district
 from credfolio.errors import CredfolioError, SiteError
@@ -186,11 +186,60 @@ def on_post_build(config) -> None:
     state = config["extra"].get(_STATE_KEY)
     if state is None:
         return
+    site_dir = Path(config["site_dir"])
     try:
-        write_exports(state.catalog, state.district, Path(config["site_dir"]), generated=state.generated,
+        write_exports(state.catalog, state.district, site_dir, generated=state.generated,
                       env=state.env, text_env=state.text_env)
+        publish_wallet(state.district, site_dir, now=datetime.now(UTC))
+        refuse_key_material(site_dir)
     except CredfolioError as error:
         raise PluginError(f"credfolio: {error}") from None
+
+
+def publish_wallet(district: DistrictConfig, site_dir: Path, *, now: datetime) -> int:
+    """Copy did.json, status lists, public badges and the ledger into the site, then verify every badge.
+
+    This is the build-time guarantee: a badge that does not verify against the site being published
+    (edited by hand, signed by a key that is not in did.json, missing status list) fails the build.
+    Revoked, suspended and expired badges are published as they are: their pages say so.
+    Returns the number of badges published.
+    """
+    from credfolio.resolve import SiteResolver
+    from credfolio.verify import verify_credential
+
+    badges: list[tuple[str, Path]] = []
+    for source, relative in wallet.site_files(district):
+        target = site_dir / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            shutil.copyfile(source, target)
+        except OSError as error:
+            raise SiteError(f"cannot publish {source}: {error.strerror or error}") from None
+        if relative.startswith("badges/") and relative.endswith(".json"):
+            badges.append((f"{district.settings.wallet_dir}/{relative}", target))
+    resolver = SiteResolver(site_dir, district.site_url)
+    problems: list[str] = []
+    for display, path in badges:
+        result = verify_credential(path.read_bytes(), now=now, resolver=resolver)
+        if result.state in ("failed", "unknown-status"):
+            failing = next((check for check in result.checks if check.ok is not True), None)
+            reason = f"{failing.id}: {failing.message}" if failing else result.state
+            problems.append(f"{display} does not verify ({reason})")
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise SiteError(problems[0] + more + "; fix or re-issue it before publishing")
+    return len(badges)
+
+
+#: PEM private keys and Multikey-encoded Ed25519 secrets (multicodec 0x8026 encodes as "z3u2…").
+_KEY_MATERIAL = re.compile(rb"-----BEGIN (?:ENCRYPTED |EC |OPENSSH |RSA )?PRIVATE KEY-----|\bz3u2[1-9A-HJ-NP-Za-km-z]{40,}")
+
+
+def refuse_key_material(site_dir: Path) -> None:
+    """Fail the build if anything that looks like a private key ended up in the site folder."""
+    for path in sorted(site_dir.rglob("*")):
+        if path.is_file() and not path.is_symlink() and _KEY_MATERIAL.search(path.read_bytes()):
+            raise SiteError(f"{path.relative_to(site_dir)} contains private key material; refusing to publish the site")
 
 
 # --- build state and generated pages --------------------------------------------------------------------
@@ -385,6 +434,7 @@ def _credential_context(state: _BuildState, definition: CredentialDefinition, li
         "badge_path": page_path + exports.badge_filename(definition),
         "achievement_path": page_path + exports.ACHIEVEMENT_FILE,
         "submission_template_path": page_path + exports.SUBMISSION_TEMPLATE_FILE,
+        "submission_yaml_path": page_path + exports.SUBMISSION_YAML_FILE,
         "page_url": page_url,
         "qr_svg": Markup(qr_svg(page_url, title=f"QR code linking to {page_url}", element_id="qr")),
         "link": link,
@@ -534,6 +584,7 @@ def write_exports(catalog: Catalog, district: DistrictConfig, site_dir: Path, *,
         write(folder + exports.ACHIEVEMENT_FILE, exports.to_json_text(exports.achievement_json(definition, district)))
         if definition.is_offered:
             write(folder + exports.SUBMISSION_TEMPLATE_FILE, submission_template(definition, district, text_env))
+            write(folder + exports.SUBMISSION_YAML_FILE, submissions.submission_template(definition, district))
     write(exports.CATALOG_JSON_FILE, exports.to_json_text(exports.catalog_json(catalog, district, generated=generated)))
     write(exports.CTDL_JSON_FILE, exports.to_json_text(exports.ctdl_json(catalog, district)))
     return written
