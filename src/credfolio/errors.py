@@ -115,3 +115,7 @@ class LedgerError(IssuanceError):
 
 class IssueInputError(InputError):
     """A bulk-issue CSV, an issue request or a teacher file is invalid (``file:line: column: reason``)."""
+
+
+class BakingError(CredfolioError):
+    """A badge image cannot be baked, or holds no (or a malformed, oversized, duplicated) embedded credential."""
