@@ -215,3 +215,49 @@ def test_did_key_multikey_matches_openbadgeslib():
     did_module = pytest.importorskip("openbadgeslib.ob3.did", reason="openbadgeslib is not installed")
     assert did_module.did_key_from_pem(_public_pem()) == DID_KEY
     assert DID_KEY == f"did:key:{public_key_to_multikey(fixed_key().public_key())}"
+
+
+# --- Bitstring Status Lists against @digitalbazaar/vc-bitstring-status-list ---------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_js_status_list_library_reads_the_same_bits_credfolio_wrote():
+    from credfolio.status import StatusList
+
+    revoked = [0, 7, 8, 94567, 131071]
+    bits = StatusList()
+    for index in revoked:
+        bits.set(index, True)
+    probe = revoked + [1, 6, 9, 94566, 94568, 131070]
+    [answer] = run_js({"op": "decodeStatusList", "encodedList": bits.encode(), "indexes": probe})
+    assert answer["length"] == 131072
+    assert answer["status"] == [index in revoked for index in probe]
+
+
+def test_credfolio_reads_the_bits_the_js_library_wrote():
+    from credfolio.status import StatusList
+
+    revoked = [3, 1000, 131071]
+    [answer] = run_js({"op": "encodeStatusList", "length": 131072, "set": revoked})
+    decoded = StatusList.from_encoded(answer["encodedList"])
+    assert [i for i in (2, 3, 4, 999, 1000, 1001, 131070, 131071) if decoded.get(i)] == revoked
+
+
+def test_js_verifies_the_committed_sample_status_list_and_reads_exactly_the_revoked_badges():
+    status_list = json.loads((REPO / "wallet" / "status" / "revocation-1.json").read_text())
+    did_doc = json.loads((REPO / "wallet" / "did.json").read_text())
+    verdict, = run_js({"op": "verify", "credential": status_list, "didDocuments": {did_doc["id"]: did_doc},
+                       "now": "2026-11-28T00:00:00Z"})
+    assert verdict["verified"], verdict["errors"]
+    events = [json.loads(line) for line in (REPO / "wallet" / "ledger.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    revoked = {event["badge"] for event in events if event["event"] == "revoked"}
+    indexes = {
+        entry["index"]: event["badge"] in revoked
+        for event in events if event["event"] == "allocated"
+        for entry in event["status"] if entry["purpose"] == "revocation" and entry["list"] == 1
+    }
+    assert revoked and indexes
+    [answer] = run_js({"op": "decodeStatusList", "encodedList": status_list["credentialSubject"]["encodedList"],
+                       "indexes": list(indexes)})
+    assert answer["status"] == list(indexes.values())

