@@ -9,7 +9,6 @@ so the documentation cannot drift from the schema.
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic import ValidationError as PydanticValidationError
 
 from credfolio.errors import CatalogError, CredfolioError, Location, ValidationError
-from credfolio.yamlfile import FieldPath, YamlDocument, dotted, load_yaml
+from credfolio.yamlfile import FieldPath, YamlDocument, load_yaml
 
 FORMAT_VERSION = 1
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"

@@ -73,6 +73,35 @@ def atomic_write_bytes(path: Path, data: bytes, *, private: bool = False) -> Non
     fsync_dir(path.parent)
 
 
+def create_new_file(path: Path, data: bytes, *, private: bool = False) -> None:
+    """Create ``path`` atomically with ``data``; raise :class:`FileExistsError` if it exists (never overwrites).
+
+    The data goes to a temporary file in the same folder, is flushed to disk, then hard-linked into
+    place (``link`` fails rather than replace), so a crash leaves either no file or the whole file.
+    """
+    path = Path(path)
+    make_dirs(path.parent, private=private)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(descriptor, 0o600 if private else 0o644)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            raise
+        except OSError:
+            # file systems without hard links: reserve the name exclusively, then swap the content in
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600 if private else 0o644))
+            os.replace(temporary, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+    fsync_dir(path.parent)
+
+
 def remove_stale_temporaries(folder: Path) -> int:
     """Delete temporary files an interrupted :func:`atomic_write_bytes` left in ``folder``; returns how many.
 

@@ -18,7 +18,6 @@ import json
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -29,6 +28,7 @@ from urllib.parse import quote, unquote, urlsplit
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from credfolio import fsutil
 from credfolio.contexts import DID_V1, MULTIKEY_V1
 from credfolio.errors import ConfigError, KeyStoreError, ResolutionError
 from credfolio.multibase import decode_multibase, encode_multibase
@@ -509,23 +509,8 @@ def _make_private_dirs(folder: Path) -> None:
 
 def _write_private_file(path: Path, content: bytes) -> None:
     """Write ``content`` to ``path`` atomically with mode 0600 (never readable by others, even briefly)."""
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(descriptor, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    fsutil.atomic_write_bytes(path, content, private=True)
+
 
 
 def _resolve_existing_prefix(path: Path) -> Path:

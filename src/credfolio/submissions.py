@@ -24,9 +24,7 @@ import dataclasses
 import difflib
 import hashlib
 import io
-import os
 import re
-import tempfile
 import textwrap
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -39,6 +37,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
 from pydantic import ValidationError as PydanticValidationError
 
+from credfolio import fsutil
 from credfolio.catalog import SLUG_PATTERN, Catalog, CredentialDefinition, Warning_
 from credfolio.errors import CredfolioError, InputError, Location, SubmissionError, ValidationError
 from credfolio.yamlfile import FieldPath, dotted, load_yaml, read_text
@@ -627,78 +626,13 @@ def find_submission(private_dir: Path, credential_id: str, submission_id: str, c
 
 
 def write_new_file(path: Path, text: str, *, private: bool = True) -> None:
-    """Create ``path`` atomically with ``text``; raise :class:`FileExistsError` if it exists (never overwrites).
-
-    The text goes to a temporary file in the same folder, is flushed to disk, then hard-linked into
-    place (``link`` fails rather than replace), so a crash leaves either no file or the whole file.
-    Private files are created ``0600`` in ``0700`` folders.
-    """
-    path = Path(path)
-    _make_dirs(path.parent, private=private)
-    temporary = _write_temporary(path, text, private=private)
-    try:
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            raise
-        except OSError:
-            # file systems without hard links: reserve the name exclusively, then swap the content in
-            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600 if private else 0o644))
-            os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-    _sync_dir(path.parent)
+    """Create ``path`` with ``text`` atomically; never overwrites (see :func:`credfolio.fsutil.create_new_file`)."""
+    fsutil.create_new_file(path, text.encode("utf-8"), private=private)
 
 
 def write_file(path: Path, text: str, *, private: bool = False) -> None:
     """Replace ``path`` atomically with ``text`` (temporary file, fsync, rename), for generated files."""
-    path = Path(path)
-    _make_dirs(path.parent, private=private)
-    temporary = _write_temporary(path, text, private=private)
-    try:
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-    _sync_dir(path.parent)
-
-
-def _make_dirs(folder: Path, *, private: bool) -> None:
-    missing = []
-    current = folder
-    while not current.exists():
-        missing.append(current)
-        current = current.parent
-    for directory in reversed(missing):
-        directory.mkdir(mode=0o700 if private else 0o755, exist_ok=True)
-
-
-def _write_temporary(path: Path, text: str, *, private: bool) -> str:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o600 if private else 0o644)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-    return temporary
-
-
-def _sync_dir(folder: Path) -> None:
-    try:
-        handle = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(handle)
-    except OSError:
-        pass
-    finally:
-        os.close(handle)
+    fsutil.atomic_write_text(path, text, private=private)
 
 
 class _Dumper(yaml.SafeDumper):
