@@ -25,12 +25,28 @@ from browser_util import REPO_ROOT, launch_chromium, require_browser, serve_fold
 from credfolio.browser import write_verify_page
 from credfolio.config import DistrictConfig, DistrictSettings
 from credfolio.verify import CHECK_IDS, verify_credential
-from test_verify import TAMPERS
+from credfolio.baking import bake_png, bake_svg
+from test_verify import CORPUS, CORPUS_NOW, SITES, STATUS_LIST_PROBLEMS, TAMPERS, _corpus_files, _corpus_resolver
 
 #: The whole verify page (HTML, script, style, and the JSON it fetches), gzipped file by file.
 TRANSFER_BUDGET = 150 * 1024
 BADGE_URL = SITE_URL + "badges/badge.json"
-PARITY_CASES = {"valid badge": None, **TAMPERS}
+
+
+def _publish(publish):
+    def mutate(site, credential):
+        publish(site)
+        return credential
+
+    return mutate
+
+
+#: case id -> (mutation of a freshly signed badge and its site, the state both verifiers must reach)
+PARITY_CASES = {
+    "valid badge": (None, "verified"),
+    **{case_id: (tamper.mutate, tamper.state) for case_id, tamper in TAMPERS.items()},
+    **{f"status list: {case_id}": (_publish(publish), state) for case_id, (publish, state, _, _) in STATUS_LIST_PROBLEMS.items()},
+}
 WAIT_FOR_VERDICT = "() => !['idle', 'verifying'].includes(document.getElementById('verification').dataset.state)"
 READ_VERDICT = """() => {
   const region = document.getElementById('verification');
@@ -81,11 +97,11 @@ def served(tmp_path_factory, bundle):
     folder = tmp_path_factory.mktemp("browser-sites")
     district = _district(folder)
     pending = {}
-    for case_id, tamper in PARITY_CASES.items():
+    for case_id, (mutate, _) in PARITY_CASES.items():
         site = Site(folder / "cases" / _slug(case_id))
         document = site.sign(make_credential())
-        if tamper is not None:
-            document = tamper.mutate(site, document)
+        if mutate is not None:
+            document = mutate(site, document)
         text = document if isinstance(document, str) else json.dumps(document, indent=2, ensure_ascii=False)
         site.dir.joinpath("badges").mkdir(exist_ok=True)
         site.dir.joinpath("badges", "badge.json").write_text(text, encoding="utf-8")
@@ -146,8 +162,7 @@ def test_the_browser_and_python_verifiers_agree(context, served, case_id):
         browser = _verdict(page)
     finally:
         page.close()
-    expected = "verified" if case_id == "valid badge" else TAMPERS[case_id].state
-    assert python.state == expected
+    assert python.state == PARITY_CASES[case_id][1]
     assert (browser["state"], browser["checks"]) == (python.state, _python_oks(python)), browser["messages"]
     assert list(browser["checks"]) == list(CHECK_IDS)
     print(f"\n[{case_id}] {browser['state']} in {browser['duration']} ms")
@@ -205,30 +220,30 @@ def test_pasted_json_verifies(context, served):
         page.close()
 
 
-def _png_with_itxt(keyword: str, text: str) -> bytes:
+def _png(text_chunk: tuple[str, str] | None = None) -> bytes:
+    """A 1×1 grey PNG, optionally with one uncompressed iTXt chunk (keyword, text)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
+    extra = b""
+    if text_chunk is not None:
+        keyword, text = text_chunk
+        extra = chunk(b"iTXt", keyword.encode("latin-1") + b"\0\0\0\0\0" + text.encode("utf-8"))
     header = chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
-    baked = chunk(b"iTXt", keyword.encode("latin-1") + b"\0\0\0\0\0" + text.encode("utf-8"))
-    pixels = chunk(b"IDAT", zlib.compress(b"\0\xff"))
-    return b"\x89PNG\r\n\x1a\n" + header + baked + pixels + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + header + extra + chunk(b"IDAT", zlib.compress(b"\0\x80")) + chunk(b"IEND", b"")
 
 
-def _svg_with_credential(text: str) -> bytes:
-    return (
-        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0" width="10" height="10">'
-        f"<openbadges:credential><![CDATA[{text}]]></openbadges:credential><circle r='4' cx='5' cy='5'/></svg>"
-    ).encode("utf-8")
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><circle r="4" cx="5" cy="5"/></svg>'
 
 
 @pytest.mark.parametrize(
     "name, make, state",
     [
         ("badge.json", lambda text: text.encode("utf-8"), "verified"),
-        ("badge.png", lambda text: _png_with_itxt("openbadgecredential", text), "verified"),
-        ("badge.svg", _svg_with_credential, "verified"),
-        ("not-baked.png", lambda text: _png_with_itxt("Comment", "hello"), "failed"),
+        ("badge.png", lambda text: bake_png(_png(), text), "verified"),
+        ("badge.svg", lambda text: bake_svg(SVG, text).encode("utf-8"), "verified"),
+        ("not-baked.png", lambda text: _png(("Comment", "hello")), "failed"),
     ],
     ids=["uploaded JSON", "uploaded baked PNG", "uploaded baked SVG", "a PNG without a baked badge"],
 )
@@ -247,7 +262,7 @@ def test_uploaded_files_verify(context, served, tmp_path, name, make, state):
 
 
 def test_a_dropped_baked_png_verifies(context, served):
-    png = _png_with_itxt("openbadgecredential", _badge_text(served))
+    png = bake_png(_png(), _badge_text(served))
     page = _open(context, _verify_page(served))
     try:
         transfer = page.evaluate_handle(
@@ -347,6 +362,67 @@ def test_every_sample_wallet_badge_gets_the_python_verdict_in_the_browser(contex
             page.close()
     print(f"\n[sample wallet] {len(badges)} badges, browser == Python: {states}")
     assert states.get("verified")
+
+
+def test_the_peer_corpus_gets_the_python_verdict_in_the_browser(context, served):
+    files = _corpus_files()
+    if not files:
+        pytest.skip("peer corpus not found (../shared/peer-corpus)")
+    link = served.folder / "peer-sites"
+    if not link.exists():
+        link.symlink_to(SITES, target_is_directory=True)  # served read-only, never copied
+    local = {prefix: served.base_url + "peer-sites/" + str(Path(folder).relative_to(SITES)) + "/" for prefix, folder in _corpus_resolver()._mapping}
+    page = context.new_page()
+    page.clock.set_fixed_time(CORPUS_NOW)
+    page.goto(_verify_page(served))
+    states: dict[str, int] = {}
+    disagreements = []
+    try:
+        page.wait_for_function("() => window.credfolioVerifier !== undefined")
+        for path in files:
+            python = verify_credential(path.read_bytes(), now=CORPUS_NOW, resolver=_corpus_resolver())
+            browser = page.evaluate(
+                """async ([bytes, local]) => {
+                    const {verifyCredential, makeFetchBytes, makeFetchJson} = window.credfolioVerifier;
+                    const prefixOf = (url) => Object.keys(local).sort((a, b) => b.length - a.length).find((p) => url.startsWith(p));
+                    const mapUrl = (url) => local[prefixOf(url)] + url.slice(prefixOf(url).length);
+                    const fetchMapped = makeFetchJson(makeFetchBytes({mapUrl, origin: location.origin}));
+                    // Like FolderMapResolver: a URL outside the mapped folders is never requested.
+                    const fetchJson = async (url) => {
+                        if (!prefixOf(url)) throw new Error(`${url} could not be fetched: it is not under any of the mapped folders`);
+                        return fetchMapped(url);
+                    };
+                    const result = await verifyCredential(new Uint8Array(bytes), {fetchJson});
+                    return {state: result.state, checks: Object.fromEntries(result.checks.map((c) => [c.id, c.ok === null ? 'unknown' : String(c.ok)]))};
+                }""",
+                [list(path.read_bytes()), local],
+            )
+            if (browser["state"], browser["checks"]) != (python.state, _python_oks(python)):
+                disagreements.append((str(path.relative_to(CORPUS)), browser, python.to_json()))
+            states[browser["state"]] = states.get(browser["state"], 0) + 1
+    finally:
+        page.close()
+    print(f"\n[peer corpus] {len(files)} third-party credentials, browser == Python: {states}")
+    assert disagreements == [], json.dumps(disagreements, indent=1)
+
+
+def test_only_a_page_served_from_this_computer_maps_the_district_site(context, served):
+    page = _open(context, _verify_page(served))
+    try:
+        mapped = page.evaluate(
+            """(siteUrl) => ['https://verify.testville.example/mc/verify/', 'http://localhost:8000/mc/verify/', 'http://[::1]:8000/verify/'].map((href) => {
+                const mapping = window.credfolioVerifier.urlMapping({siteUrl, siteRoot: '../'}, new URL(href));
+                return [mapping.localPreview, mapping.mapUrl(siteUrl + 'did.json'), mapping.mapUrl('https://other.example/did.json')];
+            })""",
+            SITE_URL,
+        )
+    finally:
+        page.close()
+    assert mapped == [
+        [False, SITE_URL + "did.json", "https://other.example/did.json"],
+        [True, "http://localhost:8000/mc/did.json", "https://other.example/did.json"],
+        [True, "http://[::1]:8000/did.json", "https://other.example/did.json"],
+    ]
 
 
 # --- privacy and budget ---------------------------------------------------------------------------------

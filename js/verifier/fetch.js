@@ -13,7 +13,10 @@ import {NUMBER_PROBLEMS} from './verify.js';
 export const MAX_BYTES = 1_000_000;
 export const TIMEOUT_MS = 10_000;
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-const JSON_TYPES = new Set(['application/json', 'application/ld+json', 'application/did+json', 'application/did+ld+json', 'text/plain']);
+// Static hosts pick a type from the file extension: an extensionless status list URL (common in the DCC
+// fixtures) comes as application/octet-stream. The body is parsed as strict JSON either way; HTML is
+// refused so a badge *page* pasted by mistake gets a clear message.
+const JSON_TYPES = new Set(['application/json', 'application/ld+json', 'application/did+json', 'application/did+ld+json', 'text/plain', 'application/octet-stream']);
 
 /**
  * The URL mapping for this page.
