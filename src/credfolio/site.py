@@ -40,7 +40,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils import get_relative_url, nest_paths
 
-from credfolio import exports, submissions, wallet
+from credfolio import exports, pages, submissions, wallet
 from credfolio.catalog import GRADE_BANDS, Catalog, CredentialDefinition, Stack
 from credfolio.config import DistrictConfig, load_district
 from credfolio.errors import CredfolioError, SiteError
@@ -191,6 +191,7 @@ def on_post_build(config) -> None:
         write_exports(state.catalog, state.district, site_dir, generated=state.generated,
                       env=state.env, text_env=state.text_env)
         publish_wallet(state.district, site_dir, now=datetime.now(UTC))
+        pages.write_wallet_pages(state.district, state.catalog, site_dir, now=datetime.now(UTC), env=state.env)
         refuse_key_material(site_dir)
     except CredfolioError as error:
         raise PluginError(f"credfolio: {error}") from None

@@ -1,0 +1,657 @@
+"""Wallet, badge, certificate and program pages: standalone HTML rendered with Jinja after the MkDocs build.
+
+:func:`write_wallet_pages` runs in ``on_post_build`` once :func:`credfolio.site.publish_wallet` has
+copied (and verified) the public badges. It writes, for every teacher with ``consent.wallet_page``:
+
+``wallet/<slug>/index.html``            the wallet: badge cards, pathway progress, PD-hours transcript
+``wallet/<slug>/transcript.csv``        the transcript as CSV
+``badges/<badge-id>/index.html``        what was earned, state, QR code, LinkedIn, share, downloads
+``badges/<badge-id>/certificate/index.html``  a one-page printable certificate
+``badges/<badge-id>.png`` / ``.svg``    the badge image baked with the signed credential
+
+and, for the district, ``program/index.html`` and ``program/program.csv`` (aggregates only, counts
+under :data:`SUPPRESS_BELOW` suppressed). The pages are not MkDocs pages: they are out of the nav,
+the search index and the sitemap, depend on no theme, load only this site's own CSS and script
+(a Content-Security-Policy allows nothing else), and wallet-related pages carry ``noindex`` unless
+the teacher opted into search engines.
+
+Privacy: a badge whose teacher has no teacher file or withdrew ``consent.wallet_page`` gets no page,
+and its published JSON (which carries the teacher's name) is removed from the site, so withdrawing
+consent and rebuilding removes everything of theirs. No page shows an e-mail address.
+
+Templates (``credfolio/templates/wallet/``) are compiled once per build by the shared environment;
+each page's context is a handful of small dictionaries.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import jinja2
+from markupsafe import Markup
+
+from credfolio import baking, exports, wallet
+from credfolio.catalog import Catalog, CredentialDefinition
+from credfolio.config import DistrictConfig
+from credfolio.errors import CredfolioError, SiteError
+from credfolio.ledger import BadgeEntry
+from credfolio.linkedin import Certification, add_to_profile_url, linkedin_fields
+from credfolio.qr import qr_svg
+from credfolio.render import format_hours, render_markdown, template_environment
+
+GENERATED_BY = "credfolio"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+ASSETS_DIR = "assets/credfolio"
+STATIC_FILES = ("wallet.css", "wallet.js")
+BRAND_CSS = f"{ASSETS_DIR}/brand.css"
+PROGRAM_DIR = "program"
+#: Aggregates below this count are shown as "fewer than 5" so that no teacher can be identified.
+SUPPRESS_BELOW = 5
+SUPPRESSED_TEXT = f"fewer than {SUPPRESS_BELOW}"
+
+#: Only this site's own files: pages run no inline script or style and make no third-party request.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+    ]
+)
+
+STATE_TEXT = {
+    "active": "Valid",
+    "expired": "Expired",
+    "revoked": "Revoked",
+    "suspended": "Suspended",
+}
+
+
+@dataclass(frozen=True)
+class PagesSummary:
+    """What :func:`write_wallet_pages` wrote."""
+
+    wallets: int
+    badges: int
+    removed: int
+
+
+# --- entry point -------------------------------------------------------------------------------------------
+
+
+def write_wallet_pages(
+    district: DistrictConfig,
+    catalog: Catalog,
+    site_dir: Path | str,
+    *,
+    now: datetime,
+    env: jinja2.Environment | None = None,
+) -> PagesSummary:
+    """Write every wallet, badge, certificate and program page into ``site_dir`` (see the module docstring)."""
+    site_dir = Path(site_dir)
+    env = env or template_environment(district.root)
+    teachers = {slug: t for slug, t in wallet.load_teachers(district).items() if t.consent.wallet_page}
+    state = wallet.read_state(district)
+    published: list[wallet.WalletBadge] = []
+    removed = 0
+    for badge in wallet.public_badges(district, now=now):
+        if badge.entry.issued.get("teacher") in teachers:  # type: ignore[union-attr]
+            published.append(badge)
+        else:
+            removed += _withdraw(site_dir, badge.entry.badge_id)
+    _copy_static(site_dir)
+    renderer = _Renderer(district, catalog, site_dir, env, now)
+    by_teacher: dict[str, list[wallet.WalletBadge]] = defaultdict(list)
+    for badge in published:
+        by_teacher[badge.entry.issued["teacher"]].append(badge)  # type: ignore[index]
+    public_ids = {badge.entry.badge_id for badge in published}
+    for badge in published:
+        renderer.badge(badge, teachers[badge.entry.issued["teacher"]], public_ids)  # type: ignore[index]
+    for slug, teacher in sorted(teachers.items()):
+        renderer.wallet(teacher, by_teacher.get(slug, []))
+    renderer.program(state.badges.values())
+    return PagesSummary(wallets=len(teachers), badges=len(published), removed=removed)
+
+
+def _withdraw(site_dir: Path, badge_id: str) -> int:
+    """Remove a badge's published files (its teacher has no wallet consent): they carry the teacher's name."""
+    count = 0
+    for relative in (f"badges/{badge_id}.json", f"badges/{badge_id}.png", f"badges/{badge_id}.svg"):
+        path = site_dir / relative
+        if path.is_file():
+            path.unlink()
+            count += 1
+    folder = site_dir / "badges" / badge_id
+    if folder.is_dir():
+        shutil.rmtree(folder)
+    return count
+
+
+def _copy_static(site_dir: Path) -> None:
+    target = site_dir / ASSETS_DIR
+    target.mkdir(parents=True, exist_ok=True)
+    for name in STATIC_FILES:
+        shutil.copyfile(STATIC_DIR / name, target / name)
+
+
+# --- small helpers -----------------------------------------------------------------------------------------
+
+
+def relative_root(page_path: str) -> str:
+    """The site root relative to the page at site path ``page_path`` (``badges/x/`` → ``../../``)."""
+    depth = len([part for part in page_path.strip("/").split("/") if part])
+    return "../" * depth
+
+
+def school_year(day: date) -> str:
+    """The July–June school year of ``day``: 2025-09-01 → ``2025–26``."""
+    start = day.year if day.month >= 7 else day.year - 1
+    return f"{start}–{str(start + 1)[-2:]}"
+
+
+def suppressed(count: int | Decimal) -> str | None:
+    """``None`` when ``count`` may be shown, else the text shown instead."""
+    return SUPPRESSED_TEXT if 0 < count < SUPPRESS_BELOW else None
+
+
+def csv_cell(value: object) -> str:
+    """A CSV cell that spreadsheets will not run as a formula (a leading = + - @ tab or CR is quoted with ')."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv(rows: Iterable[Iterable[object]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([csv_cell(cell) for cell in row])
+    return buffer.getvalue()
+
+
+def _fragment(url: str | None) -> str:
+    return url.rsplit("#", 1)[1] if url and "#" in url else ""
+
+
+def _parse_date(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def _write(path: Path, text: str | bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    if isinstance(text, bytes):
+        temporary.write_bytes(text)
+    else:
+        temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+# --- rendering ---------------------------------------------------------------------------------------------
+
+
+class _Renderer:
+    """Renders pages for one build; caches per-achievement work (badge images) across badges."""
+
+    def __init__(self, district: DistrictConfig, catalog: Catalog, site_dir: Path, env: jinja2.Environment, now: datetime) -> None:
+        self.district, self.catalog, self.site_dir, self.env, self.now = district, catalog, site_dir, env, now
+        self.stacks = {stack.id: stack for stack in catalog.stacks}
+        self._images: dict[str, tuple[bytes, str]] = {}
+        self._templates = {name: env.get_template(f"wallet/{name}.html") for name in ("wallet", "badge", "certificate", "program")}
+        self._panel = _panel_renderer()
+
+    # shared pieces
+
+    def _render(self, name: str, page_path: str, **context: Any) -> None:
+        root = relative_root(page_path)
+        try:
+            html = self._templates[name].render(
+                district=self.district,
+                root=root,
+                css=[root + BRAND_CSS, root + f"{ASSETS_DIR}/wallet.css"],
+                script=root + f"{ASSETS_DIR}/wallet.js",
+                content_security_policy=CONTENT_SECURITY_POLICY,
+                generated_by=GENERATED_BY,
+                **context,
+            )
+        except jinja2.TemplateError as error:
+            raise SiteError(f"wallet/{name}.html: the template cannot be rendered for {page_path}: {error}") from None
+        _write(self.site_dir / page_path / "index.html", html)
+
+    def achievement(self, entry: BadgeEntry) -> dict[str, Any]:
+        """Title, catalog page, badge image path and hours of what a badge was awarded for."""
+        if entry.credential:
+            definition = self.catalog.credentials.get(entry.credential)
+            if definition is None:
+                return {"kind": "credential", "id": entry.credential, "definition": None, "page_path": None,
+                        "image_path": None, "hours": None, "title": entry.credential}
+            return {
+                "kind": "credential",
+                "id": definition.id,
+                "definition": definition,
+                "title": definition.title,
+                "page_path": exports.credential_path(definition.id),
+                "image_path": exports.credential_path(definition.id) + exports.badge_filename(definition),
+                "alt": definition.alt_text or f"Badge: {definition.title}",
+                "hours": Decimal(str(definition.hours)),
+            }
+        stack = self.stacks.get(entry.stack or "")
+        if stack is None:
+            return {"kind": "stack", "id": entry.stack, "definition": None, "page_path": None,
+                    "image_path": None, "hours": None, "title": entry.stack}
+        return {
+            "kind": "stack",
+            "id": stack.id,
+            "stack": stack,
+            "definition": None,
+            "title": stack.earns.title,
+            "page_path": exports.stack_path(stack.id),
+            "image_path": exports.stack_path(stack.id) + "badge.svg",
+            "alt": f"Badge: {stack.earns.title}",
+            "hours": self.catalog.stack_hours(stack),
+        }
+
+    def badge_image(self, achievement: dict[str, Any]) -> tuple[bytes, str]:
+        """``(png bytes, svg text)`` of an achievement's badge image, made once per achievement."""
+        key = f"{achievement['kind']}:{achievement['id']}"
+        if key in self._images:
+            return self._images[key]
+        from credfolio.png import badge_png
+        from credfolio.site import badge_svg, contrast_text
+
+        colors = self.district.settings.colors
+        palette = {"primary": colors.primary, "accent": colors.accent,
+                   "primary_text": contrast_text(colors.primary), "accent_text": contrast_text(colors.accent)}
+        issuer = self.district.settings.short_name or self.district.name
+        title, hours = achievement["title"], achievement["hours"] or 0
+        definition = achievement.get("definition")
+        png = svg = None
+        if definition is not None and definition.image:
+            source = self.district.root / definition.image
+            data = source.read_bytes()
+            if definition.image.lower().endswith(".png"):
+                png = data
+            else:
+                svg = data.decode("utf-8")
+        if svg is None:
+            drawable = definition or SimpleNamespace(title=title, alt_text=achievement.get("alt"), hours=hours)
+            svg = badge_svg(drawable, self.district, self.env)  # type: ignore[arg-type]
+            if achievement["kind"] == "stack" and achievement.get("image_path"):
+                _write(self.site_dir / achievement["image_path"], svg)
+        if png is None:
+            png = badge_png(title=title, hours=hours, issuer=issuer, colors=palette)
+        self._images[key] = (png, svg)
+        return png, svg
+
+    # badge pages
+
+    def badge(self, badge: wallet.WalletBadge, teacher: wallet.TeacherProfile, public_ids: set[str]) -> None:
+        """Write the badge page, its certificate and the baked PNG/SVG."""
+        entry, document, badge_id = badge.entry, badge.document, badge.entry.badge_id
+        page_path = f"badges/{badge_id}/"
+        credential_text = badge.path.read_text(encoding="utf-8")
+        achievement = self.achievement(entry)
+        png, svg = self.badge_image(achievement)
+        try:
+            _write(self.site_dir / f"badges/{badge_id}.png", baking.bake_png(png, credential_text))
+            _write(self.site_dir / f"badges/{badge_id}.svg", baking.bake_svg(svg, credential_text))
+        except CredfolioError as error:
+            raise SiteError(f"cannot bake badge {badge_id}: {error}") from None
+        context = self.badge_context(badge, teacher, achievement, public_ids)
+        self._render("badge", page_path, **context)
+        self._render("certificate", page_path + "certificate/", **context)
+
+    def badge_context(self, badge: wallet.WalletBadge, teacher: wallet.TeacherProfile, achievement: dict[str, Any],
+                      public_ids: set[str]) -> dict[str, Any]:
+        """Everything the badge and certificate templates show."""
+        district, entry, document = self.district, badge.entry, badge.document
+        badge_id = entry.badge_id
+        page_url = wallet.badge_page_url(district, badge_id)
+        json_url = wallet.badge_json_url(district, badge_id)
+        subject = document.get("credentialSubject") or {}
+        ob_achievement = subject.get("achievement") or {}
+        awarded = _parse_date(document.get("awardedDate")) or _parse_date(document.get("validFrom"))
+        valid_from = _parse_date(document.get("validFrom"))
+        valid_until = _parse_date(document.get("validUntil"))
+        certification = Certification(
+            name=achievement["title"],
+            organization_name=district.name,
+            organization_id=district.settings.linkedin_organization_id,
+            issued=awarded or valid_from or self.now,
+            expires=valid_until,
+            url=page_url,
+            credential_id=badge_id,
+        )
+        share_subject = f"My micro-credential: {achievement['title']}"
+        share_body = f"{teacher.display_name} earned {achievement['title']} from {district.name}.\n\nSee and verify it: {page_url}"
+        replaced_by = (entry.revoked or {}).get("replaced_by") or entry.reissued_as
+        definition: CredentialDefinition | None = achievement.get("definition")
+        return {
+            "badge_id": badge_id,
+            "teacher": self.teacher_context(teacher),
+            "achievement": achievement,
+            "ob_achievement": ob_achievement,
+            "state": badge.state,
+            "state_text": STATE_TEXT.get(badge.state, badge.state),
+            "revoked_reason": (entry.revoked or {}).get("reason"),
+            "suspended_reason": (entry.suspended or {}).get("reason"),
+            "revoked_at": _parse_date((entry.revoked or {}).get("at")),
+            "replaced_by": replaced_by if replaced_by in public_ids else None,
+            "awarded": awarded,
+            "valid_from": valid_from,
+            "valid_until": valid_until,
+            "issuer": document.get("issuer") or {},
+            "criteria_html": render_markdown((ob_achievement.get("criteria") or {}).get("narrative")),
+            "passing_rule": definition.passing_rule_text() if definition else None,
+            "competency": definition.competency if definition else ob_achievement.get("description"),
+            "results": self.results(subject, ob_achievement),
+            "evidence": self.evidence(document, teacher, public_ids),
+            "credit": list(definition.credit) if definition else [],
+            "page_url": page_url,
+            "json_url": json_url,
+            "image_url": district.url(f"badges/{badge_id}.png"),
+            "qr_svg": Markup(qr_svg(page_url, title=f"QR code linking to {page_url}", element_id="qr")),
+            "linkedin_url": add_to_profile_url(certification),
+            "linkedin_fields": linkedin_fields(certification),
+            "mailto": "mailto:?" + urlencode({"subject": share_subject, "body": share_body}, quote_via=quote),
+            "verify_path": "verify/?" + urlencode({"url": json_url}),
+            "panel": self._panel(json_url, district, f"badges/{badge_id}/index.html", self.env) if self._panel else None,
+            "robots": "index, follow" if teacher.consent.search_engines else "noindex, nofollow",
+            "hours": achievement.get("hours"),
+        }
+
+    def teacher_context(self, teacher: wallet.TeacherProfile) -> dict[str, Any]:
+        """Name, and school and role only where the teacher consented to show them."""
+        return {
+            "slug": teacher.slug,
+            "name": teacher.display_name,
+            "school": teacher.school if teacher.consent.show_school else None,
+            "role": teacher.role if teacher.consent.show_role else None,
+            "wallet_path": f"wallet/{teacher.slug}/",
+        }
+
+    @staticmethod
+    def results(subject: dict[str, Any], ob_achievement: dict[str, Any]) -> list[dict[str, str]]:
+        """Rubric rows with the level achieved, named from the signed Achievement's ResultDescriptions."""
+        descriptions = {d.get("id"): d for d in ob_achievement.get("resultDescription") or [] if isinstance(d, dict)}
+        rows = []
+        for result in subject.get("result") or []:
+            if not isinstance(result, dict):
+                continue
+            description = descriptions.get(result.get("resultDescription")) or {}
+            levels = {level.get("id"): level for level in description.get("rubricCriterionLevel") or [] if isinstance(level, dict)}
+            level = levels.get(result.get("achievedLevel")) or {}
+            required = levels.get(description.get("requiredLevel")) or {}
+            rows.append({
+                "criterion": str(description.get("name") or _fragment(result.get("resultDescription"))),
+                "level": str(level.get("name") or _fragment(result.get("achievedLevel"))),
+                "level_description": str(level.get("description") or ""),
+                "required": str(required.get("name") or ""),
+            })
+        return rows
+
+    def evidence(self, document: dict[str, Any], teacher: wallet.TeacherProfile, public_ids: set[str]) -> list[dict[str, Any]]:
+        """Evidence the teacher chose to show: https links, and badges this one was earned through."""
+        items = []
+        for item in document.get("evidence") or []:
+            if not isinstance(item, dict):
+                continue
+            ident = str(item.get("id") or "")
+            link = None
+            if ident.startswith("urn:uuid:") and ident[9:] in public_ids:
+                link = f"badges/{ident[9:]}/"  # a badge on this site (a stack's component badges)
+            elif not teacher.consent.show_evidence:
+                continue
+            elif ident.startswith("https://"):
+                link = ident
+            items.append({"name": str(item.get("name") or ident), "description": str(item.get("description") or ""),
+                          "link": link, "internal": bool(link and not link.startswith("https://"))})
+        return items
+
+    # wallet pages
+
+    def wallet(self, teacher: wallet.TeacherProfile, badges: list[wallet.WalletBadge]) -> None:
+        """Write ``wallet/<slug>/`` and its transcript CSV."""
+        cards, transcript = [], []
+        earned: dict[str, str] = {}  # credential id → state of the best badge
+        stacks_earned: set[str] = set()
+        for badge in badges:
+            achievement = self.achievement(badge.entry)
+            cards.append({
+                "badge_id": badge.entry.badge_id,
+                "achievement": achievement,
+                "awarded": badge.entry.awarded,
+                "state": badge.state,
+                "state_text": STATE_TEXT.get(badge.state, badge.state),
+            })
+            if badge.entry.credential:
+                if badge.state == "active" or earned.get(badge.entry.credential) != "active":
+                    earned[badge.entry.credential] = badge.state
+                definition = achievement.get("definition")
+                counted = badge.state in ("active", "expired")
+                transcript.append({
+                    "badge_id": badge.entry.badge_id,
+                    "title": achievement["title"],
+                    "hours": achievement["hours"],
+                    "awarded": badge.entry.awarded,
+                    "state": badge.state,
+                    "state_text": STATE_TEXT.get(badge.state, badge.state),
+                    "counted": counted and achievement["hours"] is not None,
+                    "credit": [f"{note.authority}: {note.note}" for note in definition.credit] if definition else [],
+                })
+            elif badge.state == "active" and badge.entry.stack:
+                stacks_earned.add(badge.entry.stack)
+        total = sum((row["hours"] for row in transcript if row["counted"]), Decimal(0))
+        page_path = f"wallet/{teacher.slug}/"
+        context = {
+            "teacher": self.teacher_context(teacher),
+            "cards": sorted(cards, key=lambda card: (card["awarded"] or date.min), reverse=True),
+            "pathways": self.pathways(earned, stacks_earned),
+            "transcript": transcript,
+            "total_hours": total,
+            "robots": "index, follow" if teacher.consent.search_engines else "noindex, nofollow",
+            "page_url": self.district.url(page_path),
+        }
+        self._render("wallet", page_path, **context)
+        _write(self.site_dir / page_path / "transcript.csv", transcript_csv(teacher.display_name, self.district.name, transcript, total))
+
+    def pathways(self, earned: dict[str, str], stacks_earned: set[str]) -> list[dict[str, Any]]:
+        """Progress on every stack the teacher has started: earned and remaining steps, the next step."""
+        progress = []
+        for stack in self.catalog.stacks:
+            steps = []
+            for credential_id in stack.all_credentials:
+                definition = self.catalog.credentials.get(credential_id)
+                steps.append({
+                    "id": credential_id,
+                    "title": definition.title if definition else credential_id,
+                    "earned": earned.get(credential_id) == "active",
+                    "page_path": exports.credential_path(credential_id),
+                    "capstone": credential_id == stack.capstone,
+                })
+            done = sum(1 for step in steps if step["earned"])
+            if not done and stack.id not in stacks_earned:
+                continue
+            remaining = [step for step in steps if not step["earned"]]
+            progress.append({
+                "stack": stack,
+                "page_path": exports.stack_path(stack.id),
+                "steps": steps,
+                "earned": done,
+                "total": len(steps),
+                "remaining": len(remaining),
+                "next": remaining[0] if remaining else None,
+                "completed": stack.id in stacks_earned or not remaining,
+            })
+        return progress
+
+    # the program page
+
+    def program(self, entries: Iterable[BadgeEntry]) -> None:
+        """Write ``program/`` and ``program/program.csv`` from the ledger (every issued, unrevoked badge)."""
+        report = program_report(self.catalog, entries)
+        self._render("program", PROGRAM_DIR + "/", report=report, robots="index, follow",
+                     page_url=self.district.url(PROGRAM_DIR + "/"))
+        _write(self.site_dir / PROGRAM_DIR / "program.csv", program_csv(report))
+
+
+def _panel_renderer():
+    """The in-browser verifier's panel (credfolio.browser), when this installation has it."""
+    try:
+        from credfolio.browser import verification_panel_html
+    except ImportError:  # pragma: no cover - the verifier ships with credfolio
+        return None
+
+    def panel(json_url: str, district: DistrictConfig, page_path: str, env: jinja2.Environment) -> Markup:
+        return verification_panel_html(json_url, district=district, page_path=page_path, env=env)
+
+    return panel
+
+
+# --- transcript --------------------------------------------------------------------------------------------
+
+TRANSCRIPT_COLUMNS = ("credential", "hours", "awarded", "state", "counted", "credit_notes", "badge_id")
+
+
+def transcript_csv(name: str, district_name: str, rows: list[dict[str, Any]], total: Decimal) -> str:
+    """The PD-hours transcript as CSV: one row per credential badge, then the total of counted hours."""
+    lines: list[list[object]] = [list(TRANSCRIPT_COLUMNS)]
+    for row in rows:
+        lines.append([
+            row["title"],
+            format_hours(row["hours"]) if row["hours"] is not None else "",
+            row["awarded"].isoformat() if row["awarded"] else "",
+            row["state_text"],
+            "yes" if row["counted"] else "no",
+            "; ".join(row["credit"]),
+            row["badge_id"],
+        ])
+    lines.append(["Total hours counted", format_hours(total), "", "", "", f"{name}, {district_name}", ""])
+    return _csv(lines)
+
+
+# --- program report ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of a chart: a label and a count (``shown`` is ``None`` when the count is suppressed)."""
+
+    label: str
+    count: int | Decimal
+    shown: str | None
+
+
+def _bars(counter: dict[str, int | Decimal], *, keep_order: bool = False, unit: str = "") -> list[Bar]:
+    items = list(counter.items()) if keep_order else sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+    bars = []
+    for label, count in items:
+        hidden = suppressed(count)
+        bars.append(Bar(label, count, None if hidden else format_hours(count) + unit))
+    return bars
+
+
+def program_report(catalog: Catalog, entries: Iterable[BadgeEntry]) -> dict[str, Any]:
+    """Aggregates over issued, unrevoked badges: per credential, per stack, per school year; stacks completed; PD hours.
+
+    Revoked badges are left out (a re-issued badge counts once, as its replacement). Every count
+    under :data:`SUPPRESS_BELOW` is suppressed, and so are PD hours resting on fewer badges.
+    """
+    per_credential: Counter[str] = Counter()
+    per_stack: Counter[str] = Counter()
+    per_year: Counter[str] = Counter()
+    hours_per_year: dict[str, Decimal] = defaultdict(Decimal)
+    stacks_completed: Counter[str] = Counter()
+    total_hours, credential_badges = Decimal(0), 0
+    for entry in entries:
+        if not entry.is_issued or entry.revoked is not None or entry.awarded is None:
+            continue
+        year = school_year(entry.awarded)
+        if entry.credential:
+            definition = catalog.credentials.get(entry.credential)
+            title = definition.title if definition else entry.credential
+            per_credential[title] += 1
+            per_year[year] += 1
+            credential_badges += 1
+            for stack in catalog.stacks_for(entry.credential):
+                per_stack[stack.title] += 1
+            if definition:
+                hours = Decimal(str(definition.hours))
+                hours_per_year[year] += hours
+                total_hours += hours
+        elif entry.stack:
+            stack = next((s for s in catalog.stacks if s.id == entry.stack), None)
+            stacks_completed[stack.earns.title if stack else entry.stack] += 1
+    years = sorted(per_year)
+    year_hours = {year: hours_per_year[year] for year in years}
+    hours_bars = [Bar(year, year_hours[year], None if suppressed(per_year[year]) else format_hours(year_hours[year]))
+                  for year in years]
+    total_completed = sum(stacks_completed.values())
+    return {
+        "charts": [
+            _chart("per-credential", "Badges awarded per micro-credential", _bars(per_credential)),
+            _chart("per-stack", "Badges awarded per stack (pathway)", _bars(per_stack)),
+            _chart("per-year", "Badges awarded per school year (July–June)", _bars(per_year, keep_order=True)),
+            _chart("hours-per-year", "PD hours earned per school year", hours_bars),
+            _chart("stacks-completed", "Stacks completed", _bars(stacks_completed)),
+        ],
+        "total_badges": credential_badges,
+        "total_badges_shown": suppressed(credential_badges) or str(credential_badges),
+        "total_hours_shown": suppressed(credential_badges) or format_hours(total_hours),
+        "stacks_completed_shown": suppressed(total_completed) or str(total_completed),
+        "suppress_below": SUPPRESS_BELOW,
+        "suppressed_text": SUPPRESSED_TEXT,
+    }
+
+
+def _chart(chart_id: str, title: str, bars: list[Bar]) -> dict[str, Any]:
+    """Layout of a horizontal bar chart drawn as static SVG (suppressed bars are drawn without length)."""
+    label_width, bar_width, value_width, row, gap = 300, 260, 100, 22, 8
+    largest = max((bar.count for bar in bars if bar.shown is not None), default=0) or 1
+    rows = []
+    for index, bar in enumerate(bars):
+        length = 0 if bar.shown is None else max(2, round(float(bar.count) / float(largest) * bar_width))
+        label = bar.label if len(bar.label) <= 44 else bar.label[:43].rstrip() + "…"
+        rows.append({"y": index * (row + gap), "label": label, "full_label": bar.label, "length": length,
+                     "text": bar.shown or SUPPRESSED_TEXT})
+    return {
+        "id": chart_id,
+        "title": title,
+        "bars": bars,
+        "rows": rows,
+        "row_height": row,
+        "label_width": label_width,
+        "value_x": label_width + bar_width + 8,
+        "width": label_width + bar_width + value_width,
+        "height": max(1, len(bars)) * (row + gap),
+    }
+
+
+def program_csv(report: dict[str, Any]) -> str:
+    """The program report as CSV: ``chart, group, value`` rows (suppressed values as text)."""
+    lines: list[list[object]] = [["chart", "group", "value"]]
+    for chart in report["charts"]:
+        for bar in chart["bars"]:
+            lines.append([chart["title"], bar.label, bar.shown or SUPPRESSED_TEXT])
+    lines.append(["Totals", "Badges awarded", report["total_badges_shown"]])
+    lines.append(["Totals", "PD hours earned", report["total_hours_shown"]])
+    lines.append(["Totals", "Stacks completed", report["stacks_completed_shown"]])
+    return _csv(lines)
+
