@@ -299,3 +299,21 @@ def test_templates_escape_the_display_name():
         html = path.read_text(encoding="utf-8")
         assert HOSTILE_NAME not in html, path
     assert any(escaped in path.read_text(encoding="utf-8") for path in site.glob("badges/*/index.html"))
+
+
+def test_qr_code_decodes_to_the_badge_page_url_with_a_real_decoder():
+    zxingcpp = pytest.importorskip("zxingcpp", reason="the zxing-cpp QR decoder is not installed (test extra)")
+    from PIL import Image
+
+    for badge in badges()[:5]:
+        badge_id = badge.entry.badge_id
+        svg = re.search(r'<svg xmlns="http://www.w3.org/2000/svg" viewBox="[^"]+" id="qr".*?</svg>', badge_html(badge_id), re.DOTALL).group(0)
+        matrix = _drawn_matrix(svg)
+        scale = 6
+        image = Image.new("L", (len(matrix) * scale, len(matrix) * scale), 255)
+        for y, row in enumerate(matrix):
+            for x, dark in enumerate(row):
+                if dark:
+                    image.paste(0, (x * scale, y * scale, (x + 1) * scale, (y + 1) * scale))
+        decoded = [result.text for result in zxingcpp.read_barcodes(image)]
+        assert decoded == [district().url(f"badges/{badge_id}/")]
