@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import shutil
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -195,13 +194,13 @@ def _parse_date(text: str | None) -> datetime | None:
 
 
 def _write(path: Path, text: str | bytes) -> None:
+    # Plain writes: the site folder is build output (MkDocs itself writes pages the same way), and a
+    # rename per file costs more than the render on a large district.
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
     if isinstance(text, bytes):
-        temporary.write_bytes(text)
+        path.write_bytes(text)
     else:
-        temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+        path.write_text(text, encoding="utf-8")
 
 
 # --- rendering ---------------------------------------------------------------------------------------------
