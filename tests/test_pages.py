@@ -23,6 +23,7 @@ from district_factory import REPO_ROOT
 from site_build import build, page, sample_site
 
 from credfolio import baking, pages
+from credfolio.render import format_hours
 from credfolio.config import load_district
 from credfolio.qr import MASK_PATTERN, QUIET_ZONE, SVG_NS
 from credfolio.resolve import SiteResolver
@@ -205,7 +206,7 @@ def test_transcript_hours_add_up():
         )
         assert counted == expected, slug
         html = (site / "wallet" / slug / "index.html").read_text(encoding="utf-8")
-        assert f"<td class=\"cf-num\" data-cf-total>{pages.format_hours(counted)}</td>" in html
+        assert f"<td class=\"cf-num\" data-cf-total>{format_hours(counted)}</td>" in html
         catalog_hours[slug] = counted
     assert any(catalog_hours.values())
 
@@ -317,3 +318,33 @@ def test_qr_code_decodes_to_the_badge_page_url_with_a_real_decoder():
                     image.paste(0, (x * scale, y * scale, (x + 1) * scale, (y + 1) * scale))
         decoded = [result.text for result in zxingcpp.read_barcodes(image)]
         assert decoded == [district().url(f"badges/{badge_id}/")]
+
+
+def _entry(number: int, credential: str | None, awarded: str, *, stack: str | None = None, revoked: bool = False):
+    from credfolio.ledger import BadgeEntry
+
+    entry = BadgeEntry(f"00000000-0000-0000-0000-{number:012d}", credential, stack, (), NOW)
+    entry.issued = {"awarded": awarded, "public": False}
+    entry.revoked = {"reason": "x"} if revoked else None
+    return entry
+
+
+def test_program_report_counts_unrevoked_badges_and_suppresses_small_numbers():
+    from credfolio.catalog import load_catalog
+
+    catalog = load_catalog(REPO_ROOT)
+    talk = catalog.credentials["talk-moves"]
+    entries = [_entry(i, "talk-moves", "2025-09-01") for i in range(6)]
+    entries += [_entry(10 + i, "exit-tickets", "2026-08-01") for i in range(2)]
+    entries += [_entry(20, "talk-moves", "2025-09-01", revoked=True)]
+    report = pages.program_report(catalog, entries)
+    charts = {chart["id"]: {bar.label: bar.shown for bar in chart["bars"]} for chart in report["charts"]}
+    assert charts["per-credential"][talk.title] == "6"
+    assert charts["per-credential"][catalog.credentials["exit-tickets"].title] is None  # 2: suppressed
+    assert charts["per-year"] == {"2025–26": "6", "2026–27": None}
+    assert charts["hours-per-year"]["2025–26"] == format_hours(Decimal(str(talk.hours)) * 6)
+    assert charts["hours-per-year"]["2026–27"] is None
+    assert report["total_badges_shown"] == "8"
+    assert report["stacks_completed_shown"] == "0"
+    text = pages.program_csv(report)
+    assert "fewer than 5" in text and ",2\r\n" not in text
