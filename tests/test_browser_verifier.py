@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
-from badge_factory import NOW, SITE_URL, Site, make_credential
+from badge_factory import NOW, SITE_URL, Site, achievement, make_credential
 from browser_util import REPO_ROOT, launch_chromium, require_browser, serve_folder, verifier_bundle
 from credfolio.browser import write_verify_page
 from credfolio.config import DistrictConfig, DistrictSettings
@@ -41,9 +41,21 @@ def _publish(publish):
     return mutate
 
 
+def _lone_surrogate_in_name(site, credential):
+    # Only raw JSON text can carry one (a \\ud800 escape); Python and JavaScript strings both keep it.
+    return json.dumps(credential).replace('"name": "Wait Time"', '"name": "Wait \\ud800 Time"', 1)
+
+
+def _emoji_in_names(site, credential):
+    # Astral characters are surrogate pairs in JavaScript and single code points in Python: both must accept them.
+    return site.sign(make_credential(name="Wait Time ⏳😀", achievement={**achievement(), "name": "Wait Time 😀"}))
+
+
 #: case id -> (mutation of a freshly signed badge and its site, the state both verifiers must reach)
 PARITY_CASES = {
     "valid badge": (None, "verified"),
+    "emoji in the names, signed": (_emoji_in_names, "verified"),
+    "lone surrogate in name": (_lone_surrogate_in_name, "failed"),
     **{case_id: (tamper.mutate, tamper.state) for case_id, tamper in TAMPERS.items()},
     **{f"status list: {case_id}": (_publish(publish), state) for case_id, (publish, state, _, _) in STATUS_LIST_PROBLEMS.items()},
 }

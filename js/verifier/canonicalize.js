@@ -22,7 +22,7 @@ export const CONTEXT_URLS = new Set(Object.keys(CONTEXT_TEXTS));
 /** A document that cannot be canonicalized safely; `message` names the JSON path or term. */
 export class CanonicalizationError extends Error {}
 
-const FORBIDDEN = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 const ABSOLUTE_IRI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$/;
 const KEYWORDS = new Set(('@base @container @context @direction @graph @id @import @included @index @json @language @list ' +
   '@nest @none @prefix @propagate @protected @reverse @set @type @value @version @vocab').split(' '));
@@ -43,10 +43,27 @@ export async function documentLoader(url) {
 
 const isObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
 
+/** The first control character or lone surrogate in `text` (a Python str never holds a paired one), or -1. */
+function forbiddenCode(text) {
+  const control = CONTROL.exec(text);
+  let first = control ? control.index : text.length;
+  // No regex lookbehind here: older Safari versions cannot even parse it.
+  for (let i = 0; i < first; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i += 1;
+      else first = i;
+    } else if (code >= 0xdc00 && code <= 0xdfff) {
+      first = i;
+    }
+  }
+  return first < text.length ? text.charCodeAt(first) : -1;
+}
+
 function checkText(text, path) {
-  const found = FORBIDDEN.exec(text);
-  if (found) {
-    const code = found[0].charCodeAt(0);
+  const code = forbiddenCode(text);
+  if (code >= 0) {
     const kind = code >= 0xd800 && code <= 0xdfff ? 'a lone surrogate' : 'a control character';
     const hex = code.toString(16).toUpperCase().padStart(4, '0');
     throw new CanonicalizationError(
