@@ -5,7 +5,9 @@ copied (and verified) the public badges. It writes, for every teacher with ``con
 
 ``wallet/<slug>/index.html``            the wallet: badge cards, pathway progress, PD-hours transcript
 ``wallet/<slug>/transcript.csv``        the transcript as CSV
-``badges/<badge-id>/index.html``        what was earned, state, QR code, LinkedIn, share, downloads
+``badges/<badge-id>/index.html``        what was earned, state, the in-browser verification panel
+                                        (:func:`credfolio.browser.verification_panel_html`), QR code,
+                                        LinkedIn, share, downloads
 ``badges/<badge-id>/certificate/index.html``  a one-page printable certificate
 ``badges/<badge-id>.png`` / ``.svg``    the badge image baked with the signed credential
 
@@ -42,6 +44,7 @@ import jinja2
 from markupsafe import Markup
 
 from credfolio import baking, exports, wallet
+from credfolio.browser import verification_panel_html
 from credfolio.catalog import Catalog, CredentialDefinition
 from credfolio.config import DistrictConfig
 from credfolio.errors import CredfolioError, SiteError
@@ -214,7 +217,6 @@ class _Renderer:
         self.stacks = {stack.id: stack for stack in catalog.stacks}
         self._images: dict[str, tuple[bytes, str]] = {}
         self._templates = {name: env.get_template(f"wallet/{name}.html") for name in ("wallet", "badge", "certificate", "program")}
-        self._panel = _panel_renderer()
 
     # shared pieces
 
@@ -371,7 +373,8 @@ class _Renderer:
             "linkedin_fields": linkedin_fields(certification),
             "mailto": "mailto:?" + urlencode({"subject": share_subject, "body": share_body}, quote_via=quote),
             "verify_path": "verify/?" + urlencode({"url": json_url}),
-            "panel": self._panel(json_url, district, f"badges/{badge_id}/index.html", self.env) if self._panel else None,
+            # the in-browser verifier (credfolio.browser) checks this badge when the page opens
+            "panel": verification_panel_html(json_url, district=district, page_path=f"badges/{badge_id}/index.html", env=self.env),
             "robots": "index, follow" if teacher.consent.search_engines else "noindex, nofollow",
             "hours": achievement.get("hours"),
         }
@@ -509,19 +512,6 @@ class _Renderer:
         self._render("program", PROGRAM_DIR + "/", report=report, robots="index, follow",
                      page_url=self.district.url(PROGRAM_DIR + "/"))
         _write(self.site_dir / PROGRAM_DIR / "program.csv", program_csv(report))
-
-
-def _panel_renderer():
-    """The in-browser verifier's panel (credfolio.browser), when this installation has it."""
-    try:
-        from credfolio.browser import verification_panel_html
-    except ImportError:  # pragma: no cover - the verifier ships with credfolio
-        return None
-
-    def panel(json_url: str, district: DistrictConfig, page_path: str, env: jinja2.Environment) -> Markup:
-        return verification_panel_html(json_url, district=district, page_path=page_path, env=env)
-
-    return panel
 
 
 # --- transcript --------------------------------------------------------------------------------------------
