@@ -284,7 +284,11 @@ def test_a_teacher_who_withdrew_consent_appears_nowhere():
     assert withdrawn_badges
     assert not (site / "wallet" / "darnell-washington").exists()
     for badge_id in withdrawn_badges:
-        assert not list((site / "badges").glob(f"{badge_id}*"))
+        for suffix in (".json", ".png", ".svg", "/certificate/index.html"):
+            assert not (site / "badges" / f"{badge_id}{suffix}").exists(), suffix
+        # the permanent URL still answers, naming no one
+        html = (site / "badges" / badge_id / "index.html").read_text(encoding="utf-8")
+        assert "This badge is not public" in html and 'content="noindex, nofollow"' in html
     for path in site.rglob("*"):
         if path.is_file():
             assert name.encode("utf-8") not in path.read_bytes(), path

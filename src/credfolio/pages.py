@@ -17,9 +17,11 @@ the search index and the sitemap, depend on no theme, load only this site's own 
 (a Content-Security-Policy allows nothing else), and wallet-related pages carry ``noindex`` unless
 the teacher opted into search engines.
 
-Privacy: a badge whose teacher has no teacher file or withdrew ``consent.wallet_page`` gets no page,
-and its published JSON (which carries the teacher's name) is removed from the site, so withdrawing
-consent and rebuilding removes everything of theirs. No page shows an e-mail address.
+Privacy: a badge whose teacher has no teacher file or withdrew ``consent.wallet_page`` gets no badge
+page, certificate or baked image, and its published JSON (which carries the teacher's name) is removed
+from the site, so withdrawing consent and rebuilding removes everything of theirs. Its URL keeps
+answering (it may be printed as a QR code) with a page that names no one and shows no detail. No page
+shows an e-mail address.
 
 Templates (``credfolio/templates/wallet/``) are compiled once per build by the shared environment;
 each page's context is a handful of small dictionaries.
@@ -108,14 +110,19 @@ def write_wallet_pages(
     teachers = {slug: t for slug, t in wallet.load_teachers(district).items() if t.consent.wallet_page}
     state = wallet.read_state(district)
     published: list[wallet.WalletBadge] = []
+    withdrawn: list[str] = []
     removed = 0
     for badge in wallet.public_badges(district, now=now):
         if badge.entry.issued.get("teacher") in teachers:  # type: ignore[union-attr]
             published.append(badge)
         else:
             removed += _withdraw(site_dir, badge.entry.badge_id)
+            withdrawn.append(badge.entry.badge_id)
     _copy_static(site_dir)
     renderer = _Renderer(district, catalog, site_dir, env, now)
+    for badge_id in withdrawn:
+        # The badge URL may be printed on paper (QR codes): it keeps answering, without any detail.
+        renderer.withdrawn(badge_id)
     by_teacher: dict[str, list[wallet.WalletBadge]] = defaultdict(list)
     for badge in published:
         by_teacher[badge.entry.issued["teacher"]].append(badge)  # type: ignore[index]
@@ -216,7 +223,8 @@ class _Renderer:
         self.district, self.catalog, self.site_dir, self.env, self.now = district, catalog, site_dir, env, now
         self.stacks = {stack.id: stack for stack in catalog.stacks}
         self._images: dict[str, tuple[bytes, str]] = {}
-        self._templates = {name: env.get_template(f"wallet/{name}.html") for name in ("wallet", "badge", "certificate", "program")}
+        self._templates = {name: env.get_template(f"wallet/{name}.html")
+                           for name in ("wallet", "badge", "certificate", "program", "withdrawn")}
 
     # shared pieces
 
@@ -302,6 +310,12 @@ class _Renderer:
         return png, svg
 
     # badge pages
+
+    def withdrawn(self, badge_id: str) -> None:
+        """The page left at ``badges/<badge-id>/`` of a badge whose holder withdrew consent: no name, no details."""
+        page_path = f"badges/{badge_id}/"
+        self._render("withdrawn", page_path, badge_id=badge_id, robots="noindex, nofollow",
+                     page_url=wallet.badge_page_url(self.district, badge_id))
 
     def badge(self, badge: wallet.WalletBadge, teacher: wallet.TeacherProfile, public_ids: set[str]) -> None:
         """Write the badge page, its certificate and the baked PNG/SVG."""
