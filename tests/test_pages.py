@@ -352,3 +352,14 @@ def test_program_report_counts_unrevoked_badges_and_suppresses_small_numbers():
     assert report["stacks_completed_shown"] == "0"
     text = pages.program_csv(report)
     assert "fewer than 5" in text and ",2\r\n" not in text
+
+
+def test_generated_pages_are_out_of_search_and_sitemap():
+    site = sample_site()
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    locations = [doc["location"] for doc in index["docs"]]
+    assert not [loc for loc in locations if loc.startswith(("wallet/", "badges/", "program/"))]
+    sitemap = site / "sitemap.xml"
+    if sitemap.is_file():
+        text = sitemap.read_text(encoding="utf-8")
+        assert "/wallet/" not in text and "/badges/" not in text and "/program/" not in text
