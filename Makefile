@@ -1,5 +1,6 @@
 # credfolio — the two commands a fresh clone needs are `make demo` and `make test`.
 SHELL := /bin/bash
+export NO_MKDOCS_2_WARNING := 1
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,7 @@ INTEROP := tests/interop
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo site serve test test-fast check sample interop-deps node-deps browser-deps clean
+.PHONY: demo site serve test test-fast check sample verifier interop-deps node-deps browser-deps clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,12 +18,12 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 ## demo: create .venv, install, build and serve the sample district at http://127.0.0.1:8000/
-demo: $(STAMP)
+demo: $(STAMP) verifier
 	$(BIN)/credfolio check
 	$(BIN)/mkdocs serve --dev-addr $(HOST):$(PORT)
 
 ## site: build the sample district into site/
-site: $(STAMP)
+site: $(STAMP) verifier
 	$(BIN)/credfolio check
 	$(BIN)/mkdocs build
 
@@ -43,12 +44,23 @@ interop-deps:
 		fi; \
 	fi
 
+## verifier: bundle the in-browser verifier (js/) into build/verifier/ with the pinned npm packages
+verifier: node-deps
+	@if [ ! -d js/node_modules ] || [ js/package-lock.json -nt js/node_modules ]; then \
+		npm ci --prefix js --no-audit --no-fund --loglevel=error && touch js/node_modules; \
+	fi
+	node js/build.mjs
+
+## browser-deps: Debian's Chromium for the browser tests (never a downloaded browser)
+browser-deps:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 ## node: Node.js from Debian packages when missing (needed by interop and browser-bundle steps)
 node-deps:
 	@command -v node >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
 
 ## test: install everything the tests need, then run pytest
-test: $(STAMP) node-deps interop-deps
+test: $(STAMP) node-deps interop-deps verifier browser-deps
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 ## test-fast: pytest without the install steps

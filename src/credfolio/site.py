@@ -40,7 +40,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils import get_relative_url, nest_paths
 
-from credfolio import exports, pages, submissions, wallet
+from credfolio import browser, exports, pages, submissions, wallet
 from credfolio.catalog import GRADE_BANDS, Catalog, CredentialDefinition, Stack
 from credfolio.config import DistrictConfig, load_district
 from credfolio.errors import CredfolioError, SiteError
@@ -182,7 +182,7 @@ def _page_template(state: _BuildState, generated: GeneratedPage, link: Callable[
 
 
 def on_post_build(config) -> None:
-    """Write badge images, achievement.json, submission templates, catalog.json and ctdl.json."""
+    """Write exports, publish and verify the wallet, render wallet/badge pages and the verify page."""
     state = config["extra"].get(_STATE_KEY)
     if state is None:
         return
@@ -192,6 +192,7 @@ def on_post_build(config) -> None:
                       env=state.env, text_env=state.text_env)
         publish_wallet(state.district, site_dir, now=datetime.now(UTC))
         pages.write_wallet_pages(state.district, state.catalog, site_dir, now=datetime.now(UTC), env=state.env)
+        browser.write_verify_page(site_dir, state.district, browser.ensure_verifier_bundle(state.district.root), env=state.env)
         refuse_key_material(site_dir)
     except CredfolioError as error:
         raise PluginError(f"credfolio: {error}") from None
