@@ -864,7 +864,9 @@ def cli_reference() -> str:
     sections: list[str] = []
 
     def walk(command: click.Command, path: list[str], parent: click.Context | None) -> None:
-        context = click.Context(command, info_name=" ".join(path), parent=parent, terminal_width=100, max_content_width=100)
+        # the same context settings a real invocation uses (e.g. -h), so the page matches `--help`
+        settings = {"terminal_width": 100, "max_content_width": 100, **command.context_settings}
+        context = click.Context(command, info_name=" ".join(path), parent=parent, **settings)
         sections.append(f"## `{' '.join(path)}`\n\n```text\n{command.get_help(context)}\n```\n")
         if isinstance(command, click.Group):
             for name in sorted(command.list_commands(context)):
