@@ -205,6 +205,13 @@ class _CannedOpener(urllib.request.OpenerDirector):
         return self.outcome
 
 
+def test_https_resolver_reads_an_extensionless_status_list_served_as_octet_stream():
+    # GitHub Pages' content type for files without an extension; the browser verifier accepts it too
+    opener = _CannedOpener(_Response(b'{"id": "x"}', content_type="application/octet-stream",
+                                     url="https://host.example/status/e5WK8CbZ1GjycuPombrj"))
+    assert HttpsResolver(opener=opener).fetch_json("https://host.example/status/e5WK8CbZ1GjycuPombrj") == {"id": "x"}
+
+
 def test_https_resolver_fetches_json_with_a_timeout_and_accept_header():
     opener = _CannedOpener(_Response(b'{"id": "x"}', content_type="application/ld+json; charset=utf-8"))
     assert HttpsResolver(opener=opener, timeout=2.5).fetch_json("https://host.example/x.json#frag") == {"id": "x"}

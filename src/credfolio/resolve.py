@@ -27,7 +27,10 @@ from credfolio.keys import did_key_document, did_web_document_url
 #: credential is ~1 KiB; 1 MB leaves room for big lists while bounding a hostile response.
 DEFAULT_MAX_BYTES = 1_000_000
 
-_JSON_CONTENT_TYPES = ("application/json", "application/ld+json", "application/did+json", "application/did+ld+json", "text/plain")
+# GitHub Pages serves extensionless files (e.g. status lists without ".json") as application/octet-stream;
+# the content is still parsed strictly as JSON, so accepting the type loses nothing.
+_JSON_CONTENT_TYPES = ("application/json", "application/ld+json", "application/did+json", "application/did+ld+json", "text/plain",
+                       "application/octet-stream")
 
 
 @runtime_checkable
