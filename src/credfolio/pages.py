@@ -90,7 +90,7 @@ class PagesSummary:
 
     wallets: int
     badges: int
-    removed: int
+    withdrawn: int
 
 
 # --- entry point -------------------------------------------------------------------------------------------
@@ -111,12 +111,11 @@ def write_wallet_pages(
     state = wallet.read_state(district)
     published: list[wallet.WalletBadge] = []
     withdrawn: list[str] = []
-    removed = 0
     for badge in wallet.public_badges(district, now=now):
         if badge.entry.issued.get("teacher") in teachers:  # type: ignore[union-attr]
             published.append(badge)
         else:
-            removed += _withdraw(site_dir, badge.entry.badge_id)
+            # wallet.site_files already left its JSON out of the site (it names the teacher)
             withdrawn.append(badge.entry.badge_id)
     _copy_static(site_dir)
     renderer = _Renderer(district, catalog, site_dir, env, now)
@@ -132,21 +131,7 @@ def write_wallet_pages(
     for slug, teacher in sorted(teachers.items()):
         renderer.wallet(teacher, by_teacher.get(slug, []))
     renderer.program(state.badges.values())
-    return PagesSummary(wallets=len(teachers), badges=len(published), removed=removed)
-
-
-def _withdraw(site_dir: Path, badge_id: str) -> int:
-    """Remove a badge's published files (its teacher has no wallet consent): they carry the teacher's name."""
-    count = 0
-    for relative in (f"badges/{badge_id}.json", f"badges/{badge_id}.png", f"badges/{badge_id}.svg"):
-        path = site_dir / relative
-        if path.is_file():
-            path.unlink()
-            count += 1
-    folder = site_dir / "badges" / badge_id
-    if folder.is_dir():
-        shutil.rmtree(folder)
-    return count
+    return PagesSummary(wallets=len(teachers), badges=len(published), withdrawn=len(withdrawn))
 
 
 def _copy_static(site_dir: Path) -> None:

@@ -116,20 +116,39 @@ def badge_page_url(district: DistrictConfig, badge_id: str) -> str:
     return district.url(f"{BADGES_DIR}/{badge_id}/")
 
 
+def public_badge_files(district: DistrictConfig) -> list[Path]:
+    """Badge files in ``wallet/badges/`` whose teacher currently has wallet-page consent."""
+    directory = wallet_path(district, BADGES_DIR)
+    if not directory.is_dir():
+        return []
+    consenting = {slug for slug, teacher in load_teachers(district).items() if teacher.consent.wallet_page}
+    state = read_state(district)
+    files = []
+    for path in sorted(directory.glob("*.json")):
+        entry = state.badges.get(path.stem)
+        teacher = entry.issued.get("teacher") if entry is not None and entry.issued else None
+        if path.is_file() and (entry is None or teacher in consenting):
+            # a file the ledger does not know is still published, so the build's verification catches it
+            files.append(path)
+    return files
+
+
 def site_files(district: DistrictConfig) -> list[tuple[Path, str]]:
     """``(file in wallet/, path in the built site)`` for everything the site publishes from the wallet.
 
     ``did.json`` goes to the site root (where did:web resolves it), status lists to ``status/``,
-    public badges to ``badges/``. The ledger is published too, for transparency.
+    public badges to ``badges/`` — only those whose teacher consents to a wallet page today, because a
+    badge names its teacher. The ledger is published too, for transparency.
     """
     files: list[tuple[Path, str]] = []
     did = did_document_path(district)
     if did.is_file():
         files.append((did, DID_FILE))
-    for folder in (STATUS_DIR, BADGES_DIR):
-        directory = wallet_path(district, folder)
-        if directory.is_dir():
-            files.extend((path, f"{folder}/{path.name}") for path in sorted(directory.glob("*.json")) if path.is_file())
+    status = wallet_path(district, STATUS_DIR)
+    if status.is_dir():
+        files.extend((path, f"{STATUS_DIR}/{path.name}") for path in sorted(status.glob("*.json")) if path.is_file())
+    for badge in public_badge_files(district):
+        files.append((badge, f"{BADGES_DIR}/{badge.name}"))
     ledger = ledger_path(district)
     if ledger.is_file():
         files.append((ledger, LEDGER_FILE))
