@@ -304,7 +304,7 @@ class _Renderer:
 
     def badge(self, badge: wallet.WalletBadge, teacher: wallet.TeacherProfile, public_ids: set[str]) -> None:
         """Write the badge page, its certificate and the baked PNG/SVG."""
-        entry, document, badge_id = badge.entry, badge.document, badge.entry.badge_id
+        entry, badge_id = badge.entry, badge.entry.badge_id
         page_path = f"badges/{badge_id}/"
         credential_text = badge.path.read_text(encoding="utf-8")
         achievement = self.achievement(entry)
