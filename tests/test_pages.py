@@ -291,7 +291,14 @@ def test_a_teacher_who_withdrew_consent_appears_nowhere():
         assert "This badge is not public" in html and 'content="noindex, nofollow"' in html
     for path in site.rglob("*"):
         if path.is_file():
-            assert name.encode("utf-8") not in path.read_bytes(), path
+            data = path.read_bytes()
+            assert name.encode("utf-8") not in data, path
+            # the slug is the name too: the published ledger drops it once consent ends
+            assert b"darnell-washington" not in data, path
+    ledger = [json.loads(line) for line in (site / "ledger.jsonl").read_text(encoding="utf-8").splitlines()]
+    issued = {event["badge"]: event for event in ledger if event["event"] == "issued"}
+    for badge_id in withdrawn_badges:
+        assert issued[badge_id]["public"] is True and not {"teacher", "url", "page"} & issued[badge_id].keys()
 
 
 def test_templates_escape_the_display_name():

@@ -219,6 +219,9 @@ def publish_wallet(district: DistrictConfig, site_dir: Path, *, now: datetime) -
             raise SiteError(f"cannot publish {source}: {error.strerror or error}") from None
         if relative.startswith("badges/") and relative.endswith(".json"):
             badges.append((f"{district.settings.wallet_dir}/{relative}", target))
+    ledger = wallet.public_ledger_text(district)
+    if ledger is not None:
+        (site_dir / wallet.LEDGER_FILE).write_text(ledger, encoding="utf-8")
     resolver = SiteResolver(site_dir, district.site_url)
     problems: list[str] = []
     for display, path in badges:

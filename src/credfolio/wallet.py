@@ -138,7 +138,7 @@ def site_files(district: DistrictConfig) -> list[tuple[Path, str]]:
 
     ``did.json`` goes to the site root (where did:web resolves it), status lists to ``status/``,
     public badges to ``badges/`` — only those whose teacher consents to a wallet page today, because a
-    badge names its teacher. The ledger is published too, for transparency.
+    badge names its teacher. The ledger is published separately (:func:`public_ledger_text`).
     """
     files: list[tuple[Path, str]] = []
     did = did_document_path(district)
@@ -149,10 +149,36 @@ def site_files(district: DistrictConfig) -> list[tuple[Path, str]]:
         files.extend((path, f"{STATUS_DIR}/{path.name}") for path in sorted(status.glob("*.json")) if path.is_file())
     for badge in public_badge_files(district):
         files.append((badge, f"{BADGES_DIR}/{badge.name}"))
-    ledger = ledger_path(district)
-    if ledger.is_file():
-        files.append((ledger, LEDGER_FILE))
     return files
+
+
+#: Fields of an ``issued`` event that point at a teacher; left out of the published ledger once consent ends.
+_TEACHER_FIELDS = ("teacher", "url", "page")
+
+
+def public_ledger_text(district: DistrictConfig) -> str | None:
+    """The ledger as the site publishes it, or ``None`` when there is no ledger yet.
+
+    Every event is kept (the published record stays complete and append-only in shape), but an
+    ``issued`` event whose teacher no longer consents to a wallet page loses its teacher slug and
+    URLs: a slug is usually the teacher's name, and withdrawing consent must remove it from the site.
+    """
+    path = ledger_path(district)
+    if not path.is_file():
+        return None
+    consenting = {slug for slug, teacher in load_teachers(district).items() if teacher.consent.wallet_page}
+    lines = []
+    for _, line in read_lines(path):
+        if not line.strip():
+            continue
+        try:
+            event = json.loads(line)
+        except ValueError:
+            raise IssuanceError("ledger line is not JSON", location=Location(_display(district, path))) from None
+        if isinstance(event, dict) and event.get("event") == "issued" and event.get("teacher") not in (None, *consenting):
+            line = json_line({name: value for name, value in event.items() if name not in _TEACHER_FIELDS})
+        lines.append(line + "\n")
+    return "".join(lines)
 
 
 # --------------------------------------------------------------------------------------------------
