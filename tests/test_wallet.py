@@ -24,9 +24,11 @@ from credfolio.wallet import (
     did_document_is_current,
     find_teacher,
     issuance_secret,
+    ledger_path,
     load_teacher,
     load_teachers,
     public_badges,
+    public_ledger_text,
     read_recipients,
     site_files,
     status_list_url,
@@ -114,7 +116,9 @@ def test_site_files_map_the_wallet_onto_the_published_paths(district):
                          email="soconnor@testville.example", now=NOW, teacher_slug=OPTED_IN.slug)
     published = {relative for _, relative in site_files(district.config)}
     badge = next(name for name in published if name.startswith("badges/"))
-    assert published == {"did.json", "ledger.jsonl", "status/revocation-1.json", badge}
+    assert published == {"did.json", "status/revocation-1.json", badge}
+    # the ledger is published as text, with withdrawn teachers' slugs left out (public_ledger_text)
+    assert public_ledger_text(district.config) == ledger_path(district.config).read_text(encoding="utf-8")
     assert status_list_url(district.config, "revocation", 1) == "https://testville.github.io/mc/status/revocation-1.json"
     from credfolio.keys import did_web_document_url
 
