@@ -129,8 +129,10 @@ def test_credential_pages_carry_social_preview_tags(site_dir, catalog, district)
     assert meta["og:title"] == definition.title
     assert meta["og:description"] == definition.summary
     assert meta["og:url"] == exports.credential_url(district, definition.id)
-    assert meta["og:image"] == exports.badge_url(district, definition)
-    assert meta["og:image"].startswith("https://")
+    # link previews (LinkedIn, Slack, Teams) ignore SVG, so an SVG badge gets a PNG drawn beside it
+    assert meta["og:image"] == exports.credential_url(district, definition.id) + "social.png"
+    image = site_dir / "catalog" / definition.id / "social.png"
+    assert image.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert meta["twitter:card"] == "summary"
 
 

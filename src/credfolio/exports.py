@@ -90,6 +90,16 @@ def badge_filename(definition: CredentialDefinition) -> str:
     return "badge" + suffix
 
 
+#: The PNG drawn for link previews when a badge is SVG (LinkedIn, Slack, Teams and Facebook ignore SVG images).
+SOCIAL_IMAGE_FILE = "social.png"
+
+
+def social_image_filename(definition: CredentialDefinition) -> str:
+    """The raster image a credential page offers as ``og:image``: its own PNG badge, or ``social.png``."""
+    filename = badge_filename(definition)
+    return filename if filename.endswith(".png") else SOCIAL_IMAGE_FILE
+
+
 def credential_url(district: DistrictConfig, credential_id: str) -> str:
     """Absolute URL of a credential page (also the Achievement ``id``)."""
     return district.url(credential_path(credential_id))

@@ -28,6 +28,7 @@ import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from html import escape, unescape
 from pathlib import Path
 from typing import Any
@@ -507,7 +508,7 @@ def _social_meta(state: _BuildState, page: GeneratedPage, page_url: str) -> dict
     }
     if page.kind == "credential":
         definition = state.catalog.credentials[page.object_id]
-        meta["image"] = exports.badge_url(district, definition)
+        meta["image"] = exports.credential_url(district, definition.id) + exports.social_image_filename(definition)
         meta["image_alt"] = definition.alt_text or f"Badge: {definition.title}"
     return meta
 
@@ -586,6 +587,10 @@ def write_exports(catalog: Catalog, district: DistrictConfig, site_dir: Path, *,
             written.append(Path(badge))
         else:
             write(badge, badge_svg(definition, district, env))
+        if exports.social_image_filename(definition) == exports.SOCIAL_IMAGE_FILE:
+            social = site_dir / (folder + exports.SOCIAL_IMAGE_FILE)
+            social.write_bytes(badge_png_for(district, title=definition.title, hours=definition.hours))
+            written.append(Path(folder + exports.SOCIAL_IMAGE_FILE))
         write(folder + exports.ACHIEVEMENT_FILE, exports.to_json_text(exports.achievement_json(definition, district)))
         if definition.is_offered:
             write(folder + exports.SUBMISSION_TEMPLATE_FILE, submission_template(definition, district, text_env))
@@ -603,6 +608,16 @@ def submission_template(definition: CredentialDefinition, district: DistrictConf
         page_url=exports.credential_url(district, definition.id),
         criteria={row.id: row.criterion for row in definition.rubric.rows},
     )
+
+
+def badge_png_for(district: DistrictConfig, *, title: str, hours: float | Decimal) -> bytes:
+    """The default badge drawn as PNG in the district's colours (see :func:`credfolio.png.badge_png`)."""
+    from credfolio.png import badge_png
+
+    colors = district.settings.colors
+    palette = {"primary": colors.primary, "accent": colors.accent,
+               "primary_text": contrast_text(colors.primary), "accent_text": contrast_text(colors.accent)}
+    return badge_png(title=title, hours=hours, issuer=district.settings.short_name or district.name, colors=palette)
 
 
 def badge_svg(definition: CredentialDefinition, district: DistrictConfig, env: jinja2.Environment | None = None) -> str:
