@@ -9,7 +9,7 @@ INTEROP := tests/interop
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo site serve test test-fast check sample verifier interop-deps node-deps browser-deps clean
+.PHONY: demo site serve test test-fast check sample verifier interop-deps node-deps browser-deps dist clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -67,5 +67,12 @@ test: $(STAMP) node-deps interop-deps verifier browser-deps
 test-fast:
 	$(BIN)/python -m pytest -q -x
 
+## dist: wheel and sdist in dist/, carrying the built verifier so pip-installed districts need no Node.js
+dist: $(STAMP) verifier
+	rm -rf src/credfolio/verifier dist
+	cp -r build/verifier src/credfolio/verifier
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
+	rm -rf src/credfolio/verifier
+
 clean:
-	rm -rf site build .pytest_cache .hypothesis
+	rm -rf site build dist .pytest_cache .hypothesis src/credfolio/verifier

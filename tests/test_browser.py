@@ -47,6 +47,7 @@ def _fake_bundle(checkout: Path, inputs: dict[str, str] | None = None) -> Path:
 def no_source_bundle(monkeypatch, tmp_path):
     """Pretend the credfolio checkout has no bundle, so only the district's own folder is searched."""
     monkeypatch.setattr(browser, "_source_root", lambda: tmp_path / "credfolio-checkout")
+    monkeypatch.setattr(browser, "packaged_bundle_dir", lambda: tmp_path / "site-packages" / "credfolio" / "verifier")
 
 
 class _Elements(HTMLParser):
@@ -125,6 +126,15 @@ def test_a_district_of_its_own_uses_the_bundle_of_the_credfolio_checkout(tmp_pat
     folder = _fake_bundle(checkout)
     monkeypatch.setattr(browser, "_source_root", lambda: checkout)
     assert ensure_verifier_bundle(tmp_path / "district") == folder.resolve()
+
+
+def test_an_installed_wheel_uses_the_bundle_packaged_inside_it(tmp_path, no_source_bundle):
+    # `make dist` copies build/verifier/ into the package; pip-installed districts have no checkout
+    folder = _fake_bundle(tmp_path / "wheel", {"js/verifier/verify.js": "0" * 64})
+    packaged = tmp_path / "site-packages" / "credfolio" / "verifier"
+    packaged.parent.mkdir(parents=True)
+    folder.rename(packaged)
+    assert ensure_verifier_bundle(tmp_path / "district") == packaged.resolve()
 
 
 # --- the verify page -----------------------------------------------------------------------------------------

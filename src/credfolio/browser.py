@@ -64,17 +64,23 @@ def _source_root() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
+def packaged_bundle_dir() -> Path:
+    """Where a released wheel carries the bundle (``make dist`` copies ``build/verifier/`` there)."""
+    return Path(__file__).resolve().parent / "verifier"
+
+
 def ensure_verifier_bundle(repo_root: Path | str) -> Path:
     """The folder holding the built verifier (``verifier.js``, ``verifier.css``, ``BUILD.json``).
 
-    Looks in ``repo_root/build/verifier/`` and then in the credfolio checkout this package runs from
-    (so a district repository of its own can use an editable install). Raises :class:`SiteError` when
+    Looks in ``repo_root/build/verifier/``, then in the credfolio checkout this package runs from
+    (so a district repository of its own can use an editable install), then inside the installed
+    package (a wheel built by ``make dist``, which is what ``pip install credfolio`` gives a district). Raises :class:`SiteError` when
     no bundle is built, or when a file it was built from (``js/verifier/*``, the lock file, the bundled
     contexts) has changed since — in both cases the fix is ``make verifier``.
     """
     candidates = []
-    for root in (Path(repo_root), _source_root()):
-        folder = (root / BUNDLE_DIR).resolve()
+    for folder in (Path(repo_root) / BUNDLE_DIR, _source_root() / BUNDLE_DIR, packaged_bundle_dir()):
+        folder = folder.resolve()
         if folder not in candidates:
             candidates.append(folder)
     for folder in candidates:
