@@ -32,6 +32,7 @@ from credfolio.errors import CanonicalizationError, ProofError
 from credfolio.keys import multikey_to_private_key
 from credfolio.multibase import encode_multibase
 from credfolio.proof import (
+    BulkSigner,
     canonicalize,
     create_proof,
     document_proofs,
@@ -504,6 +505,19 @@ def test_sign_many_names_the_failing_document():
     badges[2]["favoriteColor"] = "blue"
     with pytest.raises(CanonicalizationError, match="^document 3: favoriteColor: undefined JSON-LD term"):
         sign_many(badges, private_key=fixed_key(), verification_method=VERIFICATION_METHOD, created=NOW, processes=2)
+
+
+def test_a_bulk_signer_keeps_its_workers_across_batches_and_finishes_in_them():
+    from credfolio.fsutil import json_text
+
+    badges = _badges(12)
+    with BulkSigner(fixed_key(), processes=2) as signer:
+        first = signer.sign(badges[:6], verification_method=VERIFICATION_METHOD, created=NOW, finish=json_text)
+        pool = signer._executor
+        second = signer.sign(badges[6:], verification_method=VERIFICATION_METHOD, created=NOW, finish=json_text)
+        assert signer._executor is pool is not None
+    assert signer._executor is None
+    assert first + second == [json_text(_sign(badge)) for badge in badges]
 
 
 def test_sign_many_of_nothing():

@@ -600,15 +600,71 @@ def _sign_chunk(task: tuple[int, list[dict[str, Any]], dict[str, Any]]) -> list[
 
 
 def _sign_all(
-    documents: Sequence[dict[str, Any]], *, start: int, private_key: Ed25519PrivateKey, **arguments: Any
-) -> list[dict[str, Any]]:
+    documents: Sequence[dict[str, Any]], *, start: int, private_key: Ed25519PrivateKey,
+    finish: Callable[[dict[str, Any]], Any] | None = None, **arguments: Any
+) -> list[Any]:
     signed = []
     for offset, document in enumerate(documents):
         try:
-            signed.append(create_proof(document, private_key=private_key, **arguments))
+            result = create_proof(document, private_key=private_key, **arguments)
         except CredfolioError as error:
             raise type(error)(f"document {start + offset + 1}: {error}") from None
+        signed.append(finish(result) if finish is not None else result)
     return signed
+
+
+class BulkSigner:
+    """Signs batch after batch with one set of worker processes (a context manager).
+
+    Starting processes and warming their context caches costs more than signing a small batch, so a
+    long run (``credfolio issue --csv``, ``credfolio synth``) keeps one pool for all its batches. With
+    ``processes=1`` (or one CPU) everything is signed in this process. ``finish`` — a picklable,
+    module-level function — runs in the worker on each signed document (e.g. serializing it to text),
+    which spreads that work over the CPUs too.
+    """
+
+    def __init__(self, private_key: Ed25519PrivateKey, *, processes: int | None = None) -> None:
+        self.private_key = private_key
+        self.processes = max(1, processes if processes is not None else (os.cpu_count() or 1))
+        self._executor: concurrent.futures.ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> BulkSigner:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the worker processes (idempotent)."""
+        if self._executor is not None:
+            self._executor.shutdown(cancel_futures=True)
+            self._executor = None
+
+    def sign(
+        self,
+        documents: Sequence[dict[str, Any]],
+        *,
+        verification_method: str,
+        created: datetime,
+        proof_purpose: str = "assertionMethod",
+        loader: Loader = document_loader,
+        finish: Callable[[dict[str, Any]], Any] | None = None,
+    ) -> list[Any]:
+        """Sign ``documents`` like :func:`create_proof`; results (or ``finish(result)``) keep the input order."""
+        arguments = {"verification_method": verification_method, "created": created, "proof_purpose": proof_purpose,
+                     "loader": loader, "finish": finish}
+        documents = list(documents)
+        workers = min(self.processes, len(documents)) if documents else 1
+        if workers == 1:
+            return _sign_all(documents, start=0, private_key=self.private_key, **arguments)
+        format_created(created)  # fail fast, before starting processes
+        if self._executor is None:
+            self._executor = concurrent.futures.ProcessPoolExecutor(
+                max_workers=self.processes, initializer=_init_worker, initargs=(self.private_key.private_bytes_raw(),)
+            )
+        chunk_size = max(1, math.ceil(len(documents) / (workers * 4)))
+        tasks = [(start, documents[start : start + chunk_size], arguments) for start in range(0, len(documents), chunk_size)]
+        return [signed for chunk in self._executor.map(_sign_chunk, tasks) for signed in chunk]
 
 
 def sign_many(
@@ -625,23 +681,9 @@ def sign_many(
 
     ``processes`` defaults to the number of CPUs; 1 signs in this process. The key crosses to the
     workers as raw bytes and documents travel in chunks; ``loader`` must be picklable (a module-level
-    function). A failure names the 1-based position of the document.
+    function). A failure names the 1-based position of the document. For many batches in a row, use
+    one :class:`BulkSigner`.
     """
-    arguments = {
-        "verification_method": verification_method,
-        "created": created,
-        "proof_purpose": proof_purpose,
-        "loader": loader,
-    }
-    documents = list(documents)
-    workers = max(1, processes if processes is not None else (os.cpu_count() or 1))
-    workers = min(workers, len(documents)) if documents else 1
-    if workers == 1:
-        return _sign_all(documents, start=0, private_key=private_key, **arguments)
-    format_created(created)  # fail fast, before starting processes
-    chunk_size = max(1, math.ceil(len(documents) / (workers * 4)))
-    tasks = [(start, documents[start : start + chunk_size], arguments) for start in range(0, len(documents), chunk_size)]
-    with concurrent.futures.ProcessPoolExecutor(
-        max_workers=workers, initializer=_init_worker, initargs=(private_key.private_bytes_raw(),)
-    ) as executor:
-        return [signed for chunk in executor.map(_sign_chunk, tasks) for signed in chunk]
+    with BulkSigner(private_key, processes=processes) as signer:
+        return signer.sign(documents, verification_method=verification_method, created=created,
+                           proof_purpose=proof_purpose, loader=loader)
