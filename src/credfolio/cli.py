@@ -62,6 +62,27 @@ def check(district_dir: Path) -> None:
     )
 
 
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--name", required=True, help="The district's name, as badges and the site show it.")
+@click.option("--site-url", required=True, help="Where the site will be published, e.g. https://<owner>.github.io/<repo>/.")
+def init(directory: Path, name: str, site_url: str) -> None:
+    """Start a new district repository in DIRECTORY: config, example catalog, wallet, hooks, workflow.
+
+    Never overwrites a file: if any file it would create exists, it writes nothing. The issuer DID
+    is derived from --site-url, so choose the address the site will keep.
+
+    Example: credfolio init riverbend --name "Riverbend Unified School District" --site-url https://riverbend-usd.github.io/micro-credentials/
+    """
+    from credfolio.scaffold import init_district, next_steps
+
+    result = init_district(directory, name=name, site_url=site_url)
+    click.echo(f"created {result.root} ({len(result.files)} files) for {result.name}, issuer {result.issuer_did}")
+    click.echo("next steps:")
+    for number, step in enumerate(next_steps(result), start=1):
+        click.echo(f"  {number}. {step}")
+
+
 # --- submissions and review -------------------------------------------------------------------------
 
 
@@ -843,6 +864,35 @@ def status_publish(force: bool, district_dir: Path, keys_dir, passphrase_file, p
         click.echo(f"signed status list {_shown(config, path)}")
     if not written:
         click.echo("every status list is up to date")
+
+
+@cli.command()
+@click.argument("target", metavar="DIR", type=click.Path(path_type=Path))
+@click.option("--teachers", type=int, required=True, help="How many teachers (about nine in ten opt in to a public wallet).")
+@click.option("--badges", type=int, required=True, help="How many credential badges (distinct teacher and credential; stack badges come on top).")
+@click.option("--credentials", type=int, required=True, help="How many catalog credentials (stacks of three to five are made from them).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed: the same seed gives the same district (except the key).")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="The day the district is as of [default: 2026-11-01].")
+def synth(target: Path, teachers: int, badges: int, credentials: int, seed: int, as_of) -> None:
+    """Write a synthetic district with signed badges into DIR (new or empty), for benchmarks and load tests.
+
+    Teachers get made-up names from many languages; badges are issued through the bulk issuing code
+    with a throwaway key (only its public did.json is kept), and a few are revoked, suspended or expired.
+
+    Example: credfolio synth --teachers 2000 --badges 5000 --credentials 40 /tmp/synthetic-district
+    """
+    import time
+
+    from credfolio import synth as synthesis
+
+    started = time.monotonic()
+    options = {"as_of": synthesis.as_of_date(as_of.date())} if as_of else {}
+    report = synthesis.synthesize_district(target, teachers=teachers, badges=badges, credentials=credentials, seed=seed, **options)
+    click.echo(f"wrote {report.root}: {report.credentials} credentials in {report.stacks} stacks, {report.teachers} teachers "
+               f"({report.opted_in} with a public wallet), {report.badges} badges ({report.public_badges} published, "
+               f"{report.stack_badges} stack badges; {report.revoked} revoked, {report.suspended} suspended, {report.expired} expired) "
+               f"in {time.monotonic() - started:.1f} s")
+    click.echo(f"signed with the throwaway key {report.verification_method}; build it with: mkdocs build -f {target / 'mkdocs.yml'}")
 
 
 def _report(error: CredfolioError) -> int:
