@@ -62,6 +62,27 @@ def check(district_dir: Path) -> None:
     )
 
 
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--name", required=True, help="The district's name, as badges and the site show it.")
+@click.option("--site-url", required=True, help="Where the site will be published, e.g. https://<owner>.github.io/<repo>/.")
+def init(directory: Path, name: str, site_url: str) -> None:
+    """Start a new district repository in DIRECTORY: config, example catalog, wallet, hooks, workflow.
+
+    Never overwrites a file: if any file it would create exists, it writes nothing. The issuer DID
+    is derived from --site-url, so choose the address the site will keep.
+
+    Example: credfolio init riverbend --name "Riverbend Unified School District" --site-url https://riverbend-usd.github.io/micro-credentials/
+    """
+    from credfolio.scaffold import init_district, next_steps
+
+    result = init_district(directory, name=name, site_url=site_url)
+    click.echo(f"created {result.root} ({len(result.files)} files) for {result.name}, issuer {result.issuer_did}")
+    click.echo("next steps:")
+    for number, step in enumerate(next_steps(result), start=1):
+        click.echo(f"  {number}. {step}")
+
+
 # --- submissions and review -------------------------------------------------------------------------
 
 

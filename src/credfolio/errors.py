@@ -125,3 +125,11 @@ class SynthError(InputError):
     """``credfolio synth`` was given arguments it cannot use (counts out of range, a folder that is not empty)."""
 
     exit_code = 64  # EX_USAGE, like click's own usage errors
+
+
+class ScaffoldError(InputError):
+    """``credfolio init`` cannot create a district: a bad name or site URL, or files that already exist."""
+
+
+class MigrationError(CredfolioError):
+    """A district cannot be migrated to the current format (dirty git tree, unknown format, failed step)."""
