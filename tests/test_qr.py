@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import qrcode
+import qrcode.constants
 
 from credfolio.qr import MASK_PATTERN, SVG_NS, qr_matrix, qr_svg
 
@@ -65,3 +66,34 @@ def test_qr_svg_escapes_its_title():
 def test_qr_svg_refuses_an_unsafe_element_id(element_id):
     with pytest.raises(ValueError):
         qr_svg(URL, title="t", element_id=element_id)
+
+
+def _reference_matrix(data: str) -> list[list[bool]]:
+    """The matrix straight from the qrcode package (what qr_matrix must reproduce, faster)."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, mask_pattern=MASK_PATTERN)
+    code.add_data(data)
+    code.make(fit=True)
+    return code.get_matrix()
+
+
+@pytest.mark.parametrize("data", [
+    URL,
+    "https://riverbend.github.io/mc/badges/cd613e30-d8f1-6adf-91b7-584a2265b1f5/",
+    "https://x.example/" + "0123456789" * 4,  # a long digit run becomes a numeric segment
+    "HTTPS://X.EXAMPLE/ABC DEF 0123456789 ABCDEFGHIJKLMNOPQRSTU",  # an alphanumeric segment
+    "Zoë “O’Brien” & Co — ü€𝄞" * 3,
+    "x",
+    "y" * 1200,  # version 30-something, several blocks of two sizes
+], ids=["catalog URL", "badge URL", "numeric run", "alphanumeric run", "non-ASCII", "one byte", "large code"])
+def test_qr_matrix_is_the_qrcode_packages_matrix(data):
+    assert qr_matrix(data) == _reference_matrix(data)
+
+
+def test_qr_matrix_matches_qrcode_for_many_badge_urls():
+    import random
+    import uuid
+
+    rng = random.Random(20261128)
+    for _ in range(60):
+        url = f"https://district{rng.randrange(100)}.github.io/mc/badges/{uuid.UUID(int=rng.getrandbits(128))}/"
+        assert qr_matrix(url) == _reference_matrix(url), url
