@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from issuing_factory import NOW, csv_text, make_issuing_district, teacher_rows
 
-from credfolio import fsutil, issuance
+from credfolio import fsutil, issuance, proof
 from credfolio.issuance import badge_id_for, read_issue_csv, request_key
 from credfolio.ledger import read_ledger
 from credfolio.wallet import issuance_secret
@@ -50,6 +50,30 @@ def test_an_interrupted_atomic_write_leaves_the_old_file_and_no_litter(tmp_path,
         fsutil.atomic_write_json(path, {"version": 2})
     assert json.loads(path.read_text(encoding="utf-8")) == {"version": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["badge.json"]
+
+
+def test_a_batch_write_is_complete_private_where_asked_and_leaves_no_litter(tmp_path):
+    files = [(tmp_path / ("private" if n % 2 else "public") / f"{n}.json", f'{{"n": {n}}}\n'.encode(), bool(n % 2)) for n in range(30)]
+    fsutil.atomic_write_many(files)
+    for path, data, private in files:
+        assert path.read_bytes() == data
+        assert path.stat().st_mode & 0o777 == (0o600 if private else 0o644)
+    assert not [p for p in tmp_path.rglob(".*.tmp")]
+
+
+def test_a_batch_interrupted_before_renaming_changes_no_file(tmp_path, monkeypatch):
+    files = [(tmp_path / f"{n}.json", b"new", False) for n in range(10)]
+    for path, _, _ in files:
+        path.write_bytes(b"old")
+
+    def die(*args):
+        raise Crash
+
+    monkeypatch.setattr(os, "replace", die)
+    with pytest.raises(Crash):
+        fsutil.atomic_write_many(files)
+    assert {path.read_bytes() for path, _, _ in files} == {b"old"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(path.name for path, _, _ in files)
 
 
 def test_stale_temporaries_are_removed(tmp_path):
@@ -141,9 +165,9 @@ def _crash_on(monkeypatch, target, name, *, after: int = 0):
 
 STEPS = {
     "after the recipients, before allocating": (issuance, "append_recipients", 0, "after"),
-    "after allocating, before signing": (issuance._Issuer, "_sign", 0, None),
-    "after some badge files, before their issued events": (issuance, "atomic_write_json", 7, None),
-    "after the first batch is recorded": (issuance._Issuer, "_sign", 1, None),
+    "after allocating, before signing": (proof.BulkSigner, "sign", 0, None),
+    "after some badge files, before their issued events": (issuance, "atomic_write_many", 0, "partial"),
+    "after the first batch is recorded": (proof.BulkSigner, "sign", 1, None),
     "while publishing the status list": (issuance, "_publish", 0, None),
 }
 
@@ -161,6 +185,14 @@ def test_a_run_stopped_at_any_step_is_finished_by_rerunning_it(tmp_path, monkeyp
             raise Crash
 
         monkeypatch.setattr(issuance, "append_recipients", write_then_die)
+    elif when == "partial":  # the first 7 badge files of a batch reach the disk, then the process dies
+        original_many = issuance.atomic_write_many
+
+        def write_some_then_die(files):
+            original_many(list(files)[:7])
+            raise Crash
+
+        monkeypatch.setattr(issuance, "atomic_write_many", write_some_then_die)
     else:
         _crash_on(monkeypatch, target, name, after=after)
     with pytest.raises(Crash):

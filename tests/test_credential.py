@@ -19,6 +19,7 @@ from credfolio.credential import (
     parse_datetime,
     rubric_results,
     shape_problems,
+    with_recipient_and_status,
 )
 from credfolio.errors import CredentialError
 from credfolio.proof import canonicalize
@@ -396,3 +397,32 @@ def test_a_badge_for_an_exported_catalog_entry_passes_both_checks(tmp_path, make
     assert shape_problems(credential) == []
     assert [e.message for e in _schema_validator().iter_errors(credential)] == []
     assert canonicalize(credential)
+
+
+# --- swapping salt and status after a placeholder build (bulk issuance) ---------------------------------
+
+
+def test_swapping_recipient_and_status_equals_building_with_them(make_credential):
+    placeholder = make_credential(salt="check", status=status_entry(STATUS_LIST_URL, 0))
+    swapped = with_recipient_and_status(placeholder, recipient_email=RECIPIENT, salt=SALT, status=status_entry(STATUS_LIST_URL, 94567))
+    built = make_credential()
+    assert json.dumps(swapped) == json.dumps(built)  # same keys in the same order: the same signed bytes
+    assert placeholder["credentialSubject"]["identifier"] != built["credentialSubject"]["identifier"]  # the copy is new
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        ({"type": "BitstringStatusListEntry", "id": "http://x.example/1#2"}, "credentialStatus.id"),
+        ([status_entry(STATUS_LIST_URL, 1), status_entry(STATUS_LIST_URL, 2)], "exactly one status entry"),
+    ],
+    ids=["non-https status entry", "two status entries"],
+)
+def test_swapping_in_a_bad_status_entry_is_refused(make_credential, status, message):
+    with pytest.raises(CredentialError, match=message):
+        with_recipient_and_status(make_credential(), recipient_email=RECIPIENT, salt=SALT, status=status)
+
+
+def test_swapping_needs_a_built_credential():
+    with pytest.raises(CredentialError, match="not a credential from build_credential"):
+        with_recipient_and_status({"credentialSubject": {}}, recipient_email=RECIPIENT, salt=SALT, status=status_entry(STATUS_LIST_URL, 1))

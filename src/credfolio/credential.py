@@ -269,6 +269,29 @@ def build_credential(
     return credential
 
 
+def with_recipient_and_status(credential: Mapping[str, Any], *, recipient_email: str, salt: str,
+                              status: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of an unsigned credential from :func:`build_credential` with another salted recipient hash and status entry.
+
+    Bulk issuance builds (and so checks) every badge with a placeholder salt and status before it
+    writes anything; once salts and status indexes are allocated, it swaps just those two parts in
+    instead of building and checking each badge a second time. Both parts are checked here.
+    """
+    subject = credential.get("credentialSubject") if isinstance(credential, Mapping) else None
+    if not isinstance(subject, Mapping) or "credentialStatus" not in credential:
+        raise CredentialError("not a credential from build_credential (no credentialSubject or credentialStatus)")
+    result = dict(credential)
+    result["credentialSubject"] = {**subject, "identifier": [identity_object(recipient_email, salt=salt)]}
+    entry = _checked_status(status)
+    _reject_control_characters(entry, "credentialStatus")
+    problems: list[str] = []
+    _check_status_entry(entry, "credentialStatus", problems)
+    if problems:
+        raise CredentialError(f"the credential would not be valid Open Badges 3.0: {problems[0]}")
+    result["credentialStatus"] = entry
+    return result
+
+
 def rubric_results(achievement: Mapping[str, Any], scores: Mapping[str, str]) -> list[dict[str, Any]]:
     """OB ``Result`` objects recording which rubric level a reviewer gave for each scored row.
 
@@ -407,9 +430,15 @@ def _require_text(field: str, value: Any) -> str:
     return value
 
 
+_NOT_IN_URIS = re.compile(r'["<>`\\{}|^]')
+
+
 def _require_uri(field: str, value: Any, *, schemes: tuple[str, ...]) -> str:
     if not isinstance(value, str) or not value or _CONTROL_CHARACTERS.search(value) or any(c.isspace() for c in value):
         raise CredentialError(f"{field} must be a URL without spaces, got {value!r}")
+    if _NOT_IN_URIS.search(value):
+        # RFC 3986 has no place for these raw; they only ever serve to break out of an attribute or a link
+        raise CredentialError(f"{field} must be a URL without quotes, angle brackets or backticks (percent-encode them), got {value!r}")
     parts = urlsplit(value)
     if parts.scheme not in schemes:
         allowed = ", ".join(f"{s}:" for s in schemes)

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from credfolio.credential import IssuerProfile, build_credential, normalize_email, rubric_results
+from credfolio.credential import IssuerProfile, build_credential, normalize_email, rubric_results, with_recipient_and_status
 from credfolio.errors import (
     CredentialError,
     CredfolioError,
@@ -54,7 +54,7 @@ from credfolio.errors import (
     Location,
     ValidationError,
 )
-from credfolio.fsutil import atomic_write_json, remove_stale_temporaries
+from credfolio.fsutil import atomic_write_json, atomic_write_many, json_text, remove_stale_temporaries
 from credfolio.ledger import (
     LIST_SIZE,
     BadgeEntry,
@@ -422,6 +422,15 @@ class _Issuer:
             recipient_name=job.teacher.display_name if job.public else request.name,
         )
 
+    def finish(self, job: _Job) -> dict[str, Any]:
+        """The badge checked with placeholders, now with its allocated status index and the recipient's salt."""
+        slot = self.ledger.state.badges[job.badge_id].slots[0]
+        return with_recipient_and_status(
+            job.unsigned,  # type: ignore[arg-type]
+            recipient_email=job.request.email, salt=job.recipient.salt,  # type: ignore[union-attr]
+            status=status_entry(status_list_url(self.district, slot.purpose, slot.list), slot.index, slot.purpose),
+        )
+
     # running
 
     def run(self, requests: Sequence[IssueRequest], report: IssueReport, *, stack_pass: bool = False) -> list[IssuedBadge]:
@@ -447,7 +456,7 @@ class _Issuer:
         # Check every badge can be built before anything is written (bad evidence, unknown rubric rows …).
         for job in jobs:
             try:
-                self.build(job, [StatusSlot(BADGE_STATUS_PURPOSES[0], 1, 0)], "check")
+                job.unsigned = self.build(job, [StatusSlot(BADGE_STATUS_PURPOSES[0], 1, 0)], "check")
             except CredentialError as error:
                 raise IssueInputError(error.message, location=job.request.source) from None
 
@@ -478,33 +487,32 @@ class _Issuer:
         if self.progress:
             self.progress(0, total)
         batch_size = min(SIGN_BATCH, max(40, -(-total // 8)))
-        for start in range(0, total, batch_size):
-            batch = jobs[start : start + batch_size]
-            unsigned = [self.build(job, self.ledger.state.badges[job.badge_id].slots, job.recipient.salt) for job in batch]  # type: ignore[union-attr]
-            signed = self._sign(unsigned)
-            events = []
-            for job, document in zip(batch, signed):
-                path = public_badge_path(self.district, job.badge_id) if job.public else private_badge_path(self.district, job.badge_id)
-                atomic_write_json(path, document, private=not job.public)
-                events.append(self._issued_event(job, document))
-            self.ledger.append(events)
-            for job in batch:
-                created.append(self._issued_badge(self.ledger.state.badges[job.badge_id], job.request.source))
-            done += len(batch)
-            if self.progress:
-                self.progress(done, total)
+        with self._signer(total) as signer:
+            for start in range(0, total, batch_size):
+                batch = jobs[start : start + batch_size]
+                unsigned = [self.finish(job) for job in batch]
+                # the workers sign and serialize; the badge files are durable before their ledger lines
+                texts = signer.sign(unsigned, verification_method=self.verification_method, created=self.now, finish=json_text)
+                atomic_write_many(
+                    (public_badge_path(self.district, job.badge_id) if job.public else private_badge_path(self.district, job.badge_id),
+                     text.encode("utf-8"), not job.public)
+                    for job, text in zip(batch, texts)
+                )
+                self.ledger.append([self._issued_event(job, document) for job, document in zip(batch, unsigned)])
+                for job in batch:
+                    created.append(self._issued_badge(self.ledger.state.badges[job.badge_id], job.request.source))
+                done += len(batch)
+                if self.progress:
+                    self.progress(done, total)
         return created
 
-    def _sign(self, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        from credfolio.proof import create_proof, sign_many
+    def _signer(self, total: int):
+        from credfolio.proof import BulkSigner
 
-        if len(documents) == 1:
-            return [create_proof(documents[0], private_key=self.key.private_key, verification_method=self.verification_method, created=self.now)]
         processes = self.processes
-        if processes is None and len(documents) < 16:
+        if processes is None and total < 16:
             processes = 1  # starting worker processes costs more than it saves for a handful of badges
-        return sign_many(documents, private_key=self.key.private_key, verification_method=self.verification_method,  # type: ignore[arg-type]
-                         created=self.now, processes=processes)
+        return BulkSigner(self.key.private_key, processes=processes)  # type: ignore[arg-type]
 
     def _issued_event(self, job: _Job, document: Mapping[str, Any]) -> dict[str, Any]:
         event: dict[str, Any] = {"event": "issued", "at": timestamp(self.now), "badge": job.badge_id, "id": document["id"]}
