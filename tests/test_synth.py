@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -57,7 +58,7 @@ def read_state_of(root: Path):
 
 
 def test_names_include_non_ascii_letters_and_apostrophes(tmp_path):
-    profiles = synth._teachers(300, __import__("random").Random(3))
+    profiles = synth.make_teachers(300, random.Random(3))
     names = [profile.display_name for profile, _ in profiles]
     assert any(not name.isascii() for name in names) and any("'" in name for name in names)
     assert len({profile.slug for profile, _ in profiles}) == 300

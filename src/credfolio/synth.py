@@ -12,9 +12,9 @@
     (Zoë, Nguyễn Thị Lan, Søren, O'Brien, Ana-María …) and random consent choices;
 ``wallet/badges/``, ``wallet/ledger.jsonl``, ``wallet/status/``, ``wallet/did.json``
     ``badges`` credential badges (each a distinct teacher and credential, award dates over the last
-    four years) plus the stack badges they complete, issued through :func:`credfolio.issuance.issue_requests`
-    — the engine behind ``credfolio issue --csv``, signing in bulk with :func:`credfolio.proof.sign_many`
-    on every CPU — then about 2 % revoked and 0.5 % suspended, and the status lists signed.
+    four years) plus the stack badges they complete, written as a bulk-issue CSV (:func:`award_rows`) and
+    issued with :func:`credfolio.issuance.issue_csv` — the code behind ``credfolio issue --csv``, which
+    signs in bulk on every CPU — then about 2 % revoked and 0.5 % suspended, and the status lists signed.
 
 The signing key is a throwaway: it is generated in a temporary key store outside the target folder and
 deleted with the private folder (recipients' e-mail addresses, the badges of teachers who did not opt
@@ -58,6 +58,8 @@ EXPIRED_SHARE = 0.03
 MAX_TEACHERS = 1_000_000
 MAX_BADGES = 1_000_000
 MAX_CREDENTIALS = 2_000
+#: Rows per bulk-issue CSV file.
+CSV_CHUNK = 20_000
 
 FIRST_NAMES = (
     "Zoë", "Søren", "Ana-María", "Siobhán", "José", "Łukasz", "Chloé", "Aoife", "Dmitri", "Ngozi", "Maël", "Hana",
@@ -185,7 +187,7 @@ def synthesize_district(
     _write_site_files(root, seed)
     definitions = [_credential(number, rng) for number in range(credentials)]
     _write_catalog(root, definitions, rng)
-    profiles = _teachers(teachers, rng)
+    profiles = make_teachers(teachers, rng)
 
     with tempfile.TemporaryDirectory(prefix="credfolio-synth-") as scratch:
         scratch_dir = Path(scratch)
@@ -206,21 +208,35 @@ def synthesize_district(
             if public:
                 write_teacher(district, profile)
 
-        requests = _award_requests(profiles, catalog, badges, as_of, rng)
-        issued_at = as_of - timedelta(days=2)
-        report = issuance.issue_requests(district, catalog, keys, requests, now=issued_at, rng=rng, processes=processes,
-                                         progress=progress, publish=False)
-        revoked, suspended = _withdraw_some(district, report.issued, now=as_of - timedelta(days=1), rng=rng)
+        # Through the code behind `credfolio issue --csv`: the file is checked, then issued in signed batches.
+        # Files of CSV_CHUNK rows stay well under the command's 20 MB / 100,000-row limits per file.
+        rows = award_rows(profiles, catalog, badges, as_of=as_of, rng=rng)
+        issued: list[Any] = []
+        stack_badges: list[Any] = []
+        for start in range(0, len(rows), CSV_CHUNK):
+            awards = write_award_csv(scratch_dir / f"awards-{start // CSV_CHUNK + 1}.csv", rows[start : start + CSV_CHUNK])
+            report = issuance.issue_csv(district, catalog, keys, awards, now=as_of - timedelta(days=2), rng=rng, processes=processes,
+                                        progress=_offset(progress, start, len(rows)))
+            issued += report.issued
+            stack_badges += report.stack_badges
+        revoked, suspended = _withdraw_some(district, issued, now=as_of - timedelta(days=1), rng=rng)
         issuance.publish_status_lists(district, keys, now=as_of - timedelta(days=1))
         expired = _count_expired(district, as_of)
         method = key.verification_method(district.issuer_did)
 
-    everything = report.issued + report.stack_badges
+    everything = issued + stack_badges
     return SynthReport(
         root=root, teachers=teachers, opted_in=sum(1 for _, public in profiles if public), credentials=credentials,
         stacks=len(catalog.stacks), badges=len(everything), public_badges=sum(1 for badge in everything if badge.public),
-        stack_badges=len(report.stack_badges), revoked=revoked, suspended=suspended, expired=expired, verification_method=method,
+        stack_badges=len(stack_badges), revoked=revoked, suspended=suspended, expired=expired, verification_method=method,
     )
+
+
+def _offset(progress: Progress | None, start: int, total: int) -> Progress | None:
+    """Progress of one CSV file as progress of the whole run."""
+    if progress is None:
+        return None
+    return lambda done, _: progress(start + done, total)
 
 
 # --- arguments ------------------------------------------------------------------------------------------------
@@ -294,7 +310,7 @@ def _write_site_files(root: Path, seed: int) -> None:
     (root / "docs").mkdir()
     (root / "docs" / "index.md").write_text(f"# {name}\n\nA synthetic district for benchmarks: every name in it is made up.\n",
                                             encoding="utf-8")
-    (root / ".gitignore").write_text("site/\n", encoding="utf-8")
+    (root / ".gitignore").write_text("site/\n.cache/\n", encoding="utf-8")
 
 
 # --- catalog --------------------------------------------------------------------------------------------------
@@ -404,8 +420,8 @@ def _write_catalog(root: Path, definitions: list[dict[str, Any]], rng: random.Ra
 # --- teachers and awards --------------------------------------------------------------------------------------
 
 
-def _teachers(count: int, rng: random.Random) -> list[tuple[Any, bool]]:
-    """``count`` teachers with distinct slugs, each with whether they opted in to a public wallet."""
+def make_teachers(count: int, rng: random.Random) -> list[tuple[Any, bool]]:
+    """``count`` made-up teachers with distinct slugs: ``(TeacherProfile, opted_in)`` pairs (about 9 in 10 opt in)."""
     from credfolio.wallet import TeacherProfile, WalletConsent
 
     profiles = []
@@ -425,33 +441,51 @@ def _teachers(count: int, rng: random.Random) -> list[tuple[Any, bool]]:
     return profiles
 
 
-def _award_requests(profiles: list[tuple[Any, bool]], catalog: Any, count: int, as_of: datetime, rng: random.Random) -> list[Any]:
-    """``count`` passed awards, each a distinct (teacher, credential) pair, as issue requests."""
-    from credfolio.issuance import IssueRequest, start_of_day
+def award_rows(profiles: list[tuple[Any, bool]], catalog: Any, count: int, *, as_of: datetime = AS_OF,
+               rng: random.Random) -> list[dict[str, str]]:
+    """``count`` passed awards, each a distinct (teacher, credential) pair, as rows of a bulk-issue CSV.
+
+    ``profiles`` are ``(TeacherProfile, opted_in)`` pairs (see :func:`make_teachers`); an opted-in
+    teacher's rows name their ``teacher_slug``, so the badge is published. Award dates fall in the
+    :data:`AWARD_SPAN_DAYS` before ``as_of``; about 3 % of badges get an end date that has passed.
+    """
+    from credfolio.issuance import CSV_COLUMNS
 
     definitions = sorted(catalog.credentials.values(), key=lambda definition: definition.id)
     pairs = rng.sample(range(len(profiles) * len(definitions)), count)
-    requests = []
+    rows = []
     for pair in pairs:
         profile, public = profiles[pair // len(definitions)]
         definition = definitions[pair % len(definitions)]
         age = rng.randint(2, AWARD_SPAN_DAYS)
         awarded = as_of.date() - timedelta(days=age)
-        valid_until = None
+        valid_until = ""
         if age > 30 and rng.random() < EXPIRED_SHARE:
-            valid_until = start_of_day(awarded + timedelta(days=rng.randint(1, age - 3)))
-        evidence: tuple[dict[str, Any], ...] = ()
-        if rng.random() < 0.3:
-            evidence = ({"id": f"https://{EMAIL_DOMAIN}/portfolio/{profile.slug}/{definition.id}", "name": "Portfolio"},)
-        requests.append(IssueRequest(
-            name=profile.display_name, email=f"{profile.slug}@{EMAIL_DOMAIN}", awarded=awarded, credential=definition.id,
-            evidence=evidence, scores=_passing_scores(definition, rng), valid_until=valid_until,
-            teacher=profile.slug if public else None,
-        ))
-    return requests
+            valid_until = (awarded + timedelta(days=rng.randint(1, age - 3))).isoformat()
+        evidence = f"https://{EMAIL_DOMAIN}/portfolio/{profile.slug}/{definition.id}" if rng.random() < 0.3 else ""
+        scores = ";".join(f"{row}={level}" for row, level in passing_scores(definition, rng).items())
+        row = {"credential": definition.id, "name": profile.display_name, "email": f"{profile.slug}@{EMAIL_DOMAIN}",
+               "teacher_slug": profile.slug if public else "", "evidence": evidence, "valid_until": valid_until,
+               "awarded": awarded.isoformat(), "request_id": "", "scores": scores}
+        rows.append({column: row[column] for column in CSV_COLUMNS})
+    return rows
 
 
-def _passing_scores(definition: Any, rng: random.Random) -> dict[str, str]:
+def write_award_csv(path: Path, rows: list[dict[str, str]]) -> Path:
+    """Write :func:`award_rows` as a bulk-issue CSV (the input of ``credfolio issue --csv``)."""
+    import csv
+
+    from credfolio.issuance import CSV_COLUMNS
+
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def passing_scores(definition: Any, rng: random.Random) -> dict[str, str]:
+    """Rubric levels of a passed review: on every row, the passing level or one above it."""
     levels = [level.id for level in definition.rubric.levels]
     minimum = levels.index(definition.rubric.passing.minimum_level)
     return {row.id: levels[rng.randint(0, minimum)] for row in definition.rubric.rows}
