@@ -27,6 +27,8 @@ export const STATES = ['verified', 'expired', 'revoked', 'suspended', 'failed', 
 export const SUPPORTED_PROOF_TYPE = 'DataIntegrityProof';
 export const SUPPORTED_CRYPTOSUITE = 'eddsa-rdfc-2022';
 export const CLOCK_SKEW_MS = 5 * 60 * 1000;
+/** Raw credentials larger than this are refused unread (credfolio.verify.MAX_CREDENTIAL_BYTES: the baked-badge limit). */
+export const MAX_CREDENTIAL_BYTES = 2 * 1024 * 1024;
 
 /** Numbers the strict parser found that JavaScript cannot hold exactly, per parsed document. */
 export const NUMBER_PROBLEMS = new WeakMap();
@@ -99,6 +101,12 @@ function checkStructure(input) {
   let parsed = input;
   let numberProblems = [];
   if (typeof input === 'string' || input instanceof Uint8Array || input instanceof ArrayBuffer) {
+    const size = typeof input === 'string' ? new TextEncoder().encode(input).length : input.byteLength;
+    if (size > MAX_CREDENTIAL_BYTES) {
+      // Refused before parsing, so a huge input costs no more than reading it (no badge comes close).
+      const grouped = (n) => n.toLocaleString('en-US');
+      return [null, check('structure', false, `the credential is ${grouped(size)} bytes; credfolio verifies credentials of at most ${grouped(MAX_CREDENTIAL_BYTES)} bytes`), []];
+    }
     try {
       ({value: parsed, numberProblems} = parseStrictJson(input, 'the credential'));
     } catch (error) {
@@ -182,12 +190,19 @@ async function evaluateProofs(document, issuer, session, contextsOk) {
   const unsigned = without(document, 'proof');
   const signatureResults = [];
   const keyResults = [];
+  const firstWithValue = new Map();
   for (const [offset, proof] of proofs.entries()) {
     const label = proofs.length === 1 ? 'the signature' : `signature ${offset + 1} of ${proofs.length}`;
     if (!isObject(proof)) {
       signatureResults.push([false, `${label} is not a proof object`]);
       continue;
     }
+    if (typeof proof.proofValue === 'string' && firstWithValue.has(proof.proofValue)) {
+      // A proof set never needs one signature twice; counted twice, it could pass for a second signer.
+      signatureResults.push([false, `${label} repeats signature ${firstWithValue.get(proof.proofValue)}: a proof set never holds the same signature twice`]);
+      continue;
+    }
+    if (typeof proof.proofValue === 'string') firstWithValue.set(proof.proofValue, offset + 1);
     const proofType = proof.type;
     const suite = proof.cryptosuite;
     if (proofType !== SUPPORTED_PROOF_TYPE || suite !== SUPPORTED_CRYPTOSUITE) {

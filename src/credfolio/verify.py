@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from credfolio.baking import MAX_CREDENTIAL_BYTES as BAKED_CREDENTIAL_LIMIT
 from credfolio.contexts import CONTEXT_URLS, document_loader
 from credfolio.credential import parse_datetime, shape_problems
 from credfolio.errors import CredfolioError, KeyStoreError, ProofError, ResolutionError, StatusError
@@ -34,6 +35,9 @@ from credfolio.status import check_status
 
 CHECK_IDS = ("structure", "schema", "contexts", "proof", "issuer_key", "dates", "status")
 STATES = ("verified", "expired", "revoked", "suspended", "failed", "unknown-status")
+
+#: Raw credentials larger than this are refused unread: the largest a baked badge may carry (:mod:`credfolio.baking`).
+MAX_CREDENTIAL_BYTES = BAKED_CREDENTIAL_LIMIT
 
 SUPPORTED_PROOF_TYPE = "DataIntegrityProof"
 SUPPORTED_CRYPTOSUITE = "eddsa-rdfc-2022"
@@ -148,6 +152,10 @@ def _state(core: list[Check], date_outcome: str, status_outcome: str) -> str:
 
 def _check_structure(document: Any) -> tuple[dict[str, Any] | None, Check]:
     if isinstance(document, bytes | bytearray | str):
+        size = len(document.encode("utf-8", "surrogatepass")) if isinstance(document, str) else len(document)
+        if size > MAX_CREDENTIAL_BYTES:
+            # Refused before parsing, so a huge input costs no more than reading it (no badge comes close).
+            return None, Check("structure", False, f"the credential is {size:,} bytes; credfolio verifies credentials of at most {MAX_CREDENTIAL_BYTES:,} bytes")
         try:
             parsed = parse_json(bytes(document) if isinstance(document, bytearray) else document, source="the credential")
         except ResolutionError as error:
@@ -220,11 +228,19 @@ def _evaluate_proofs(
     unsigned = {key: value for key, value in document.items() if key != "proof"}
     signature_results: list[tuple[bool | None, str]] = []
     key_results: list[tuple[bool | None, str]] = []
+    first_with_value: dict[str, int] = {}
     for number, proof in enumerate(proofs, start=1):
         label = "the signature" if len(proofs) == 1 else f"signature {number} of {len(proofs)}"
         if not isinstance(proof, dict):
             signature_results.append((False, f"{label} is not a proof object"))
             continue
+        proof_value = proof.get("proofValue")
+        if isinstance(proof_value, str) and proof_value in first_with_value:
+            # A proof set never needs one signature twice; counted twice, it could pass for a second signer.
+            signature_results.append((False, f"{label} repeats signature {first_with_value[proof_value]}: a proof set never holds the same signature twice"))
+            continue
+        if isinstance(proof_value, str):
+            first_with_value[proof_value] = number
         proof_type, suite = proof.get("type"), proof.get("cryptosuite")
         if proof_type != SUPPORTED_PROOF_TYPE or suite != SUPPORTED_CRYPTOSUITE:
             kind = f"{proof_type} / {suite}" if suite else str(proof_type)
