@@ -83,6 +83,33 @@ def init(directory: Path, name: str, site_url: str) -> None:
         click.echo(f"  {number}. {step}")
 
 
+@cli.command()
+@_district_option
+@click.option("--force", is_flag=True, help="Migrate even when the git working tree has uncommitted changes.")
+def migrate(district_dir: Path, force: bool) -> None:
+    """Update the district's files (mkdocs.yml, catalog, wallet) to the format this credfolio reads.
+
+    Run it after upgrading credfolio when `credfolio check` asks for it. It refuses to run on a git
+    tree with uncommitted changes (unless --force), keeps a copy of every file it changes in
+    .credfolio-backup/, and writes each file atomically.
+
+    Example: credfolio migrate --district .
+    """
+    from datetime import UTC, datetime
+
+    from credfolio.migrate import migrate_district
+
+    result = migrate_district(district_dir, now=datetime.now(UTC), force=force)
+    if result.already_current:
+        click.echo(f"already at format {result.to_format}: nothing to migrate")
+        return
+    for step in result.steps:
+        click.echo(f"format {step.from_format} → {step.to_format}: {step.summary}")
+    click.echo(f"migrated from format {result.from_format} to {result.to_format}: changed {', '.join(result.changed)}")
+    click.echo(f"the previous files are in {result.backup}")
+    click.echo("next: credfolio check, review `git diff`, commit; then delete the backup folder")
+
+
 # --- submissions and review -------------------------------------------------------------------------
 
 

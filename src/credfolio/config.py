@@ -19,6 +19,9 @@ from credfolio.errors import ConfigError, Location, ValidationError
 from credfolio.yamlfile import dotted, read_text
 
 CONFIG_FILE = "mkdocs.yml"
+#: The district format this credfolio reads and writes (``extra.credfolio.format``; missing means 1).
+#: A district in an older format needs ``credfolio migrate``; a newer one needs a newer credfolio.
+DISTRICT_FORMAT = 1
 HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 HttpsUrl = Annotated[str, StringConstraints(pattern=r"^https://[^\s<>\"'`]+$", max_length=500)]
 
@@ -161,6 +164,8 @@ def load_district(district_dir: Path | str = ".") -> DistrictConfig:
     if settings_raw is None:
         settings_raw = {}
     line = lines.get("extra")
+    if isinstance(settings_raw, dict):
+        _check_format(settings_raw.get("format", DISTRICT_FORMAT), line)
     try:
         settings = DistrictSettings.model_validate(settings_raw)
     except PydanticValidationError as error:
@@ -177,6 +182,20 @@ def load_district(district_dir: Path | str = ".") -> DistrictConfig:
     if not config.name:
         raise ConfigError("set site_name or extra.credfolio.name to the district's name", location=Location(CONFIG_FILE, 1, "site_name"))
     return config
+
+
+def _check_format(value: object, line: int | None) -> None:
+    """Refuse a district written for another format with the way out, instead of a bare type error."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value == DISTRICT_FORMAT:
+        return  # the model reports anything that is not a whole number
+    from credfolio import __version__
+
+    location = Location(CONFIG_FILE, line, "extra.credfolio.format")
+    if value > DISTRICT_FORMAT:
+        raise ConfigError(f"format {value} is newer than credfolio {__version__} understands (format {DISTRICT_FORMAT}): "
+                          "upgrade credfolio (python -m pip install --upgrade credfolio)", location=location)
+    raise ConfigError(f"format {value} is older than credfolio {__version__} reads (format {DISTRICT_FORMAT}): "
+                      "run `credfolio migrate` to update the district's files", location=location)
 
 
 def _top_level_lines(text: str) -> dict[str, int]:
