@@ -71,11 +71,15 @@ def test_init_writes_the_district_and_prints_next_steps(tmp_path):
         assert pattern in gitignore
 
 
-def test_a_new_district_checks_signs_issues_and_builds(tmp_path, monkeypatch):
+@pytest.mark.parametrize(("site_url", "did", "did_document"), [
+    (SITE_URL, "did:web:lakeside-usd.github.io:micro-credentials", "did.json"),
+    ("https://credentials.lakeside.example/", "did:web:credentials.lakeside.example", ".well-known/did.json"),
+], ids=["github pages project site", "custom domain at the root"])
+def test_a_new_district_checks_signs_issues_and_builds(tmp_path, monkeypatch, site_url, did, did_document):
     """The whole afternoon: init, check, keys generate, issue a published badge, build (which verifies it)."""
     root, keys, private = tmp_path / "lakeside", tmp_path / "keys", tmp_path / "private"
     monkeypatch.setenv("CREDFOLIO_PRIVATE_DIR", str(private))
-    assert run("init", str(root), "--name", NAME, "--site-url", SITE_URL)[0] == 0
+    assert run("init", str(root), "--name", NAME, "--site-url", site_url)[0] == 0
 
     code, out, err = run("check", "--district", str(root))
     assert (code, err) == (0, ""), err
@@ -94,9 +98,11 @@ def test_a_new_district_checks_signs_issues_and_builds(tmp_path, monkeypatch):
     assert (root / "wallet" / "badges" / f"{badge_id}.json").is_file()
 
     site = build(root / "mkdocs.yml", tmp_path / "site")
-    assert (site / "did.json").is_file() and (site / "verify" / "index.html").is_file()
+    # did:web resolves a DID without a path at /.well-known/did.json, so that is where the site must serve it
+    assert json.loads((site / did_document).read_text(encoding="utf-8"))["id"] == did
+    assert (site / "verify" / "index.html").is_file()
     published = json.loads((site / "badges" / f"{badge_id}.json").read_text(encoding="utf-8"))
-    assert published["issuer"]["id"] == "did:web:lakeside-usd.github.io:micro-credentials"
+    assert published["issuer"]["id"] == did
     assert (site / "badges" / badge_id / "index.html").is_file()
     assert (site / "catalog" / "wait-time" / "index.html").is_file() and (site / "stacks" / "checking-for-understanding").is_dir()
     home = (site / "index.html").read_text(encoding="utf-8")

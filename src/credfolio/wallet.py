@@ -19,7 +19,7 @@ Private (``district.private_path``, outside the repository):
                          public badge id can never be traced back to an e-mail address by guessing
 
 Published URLs (the site build copies ``wallet/`` files to these paths): ``did.json`` at the site
-root (the did:web document), ``status/<purpose>-<n>.json``, ``badges/<badge-id>.json``, ``ledger.jsonl``,
+root (the did:web document; ``.well-known/did.json`` for a site at a domain's root), ``status/<purpose>-<n>.json``, ``badges/<badge-id>.json``, ``ledger.jsonl``,
 and the badge page ``badges/<badge-id>/``.
 """
 
@@ -136,20 +136,34 @@ def public_badge_files(district: DistrictConfig) -> list[Path]:
 def site_files(district: DistrictConfig) -> list[tuple[Path, str]]:
     """``(file in wallet/, path in the built site)`` for everything the site publishes from the wallet.
 
-    ``did.json`` goes to the site root (where did:web resolves it), status lists to ``status/``,
+    ``did.json`` goes where did:web resolves it (:func:`did_document_site_path`), status lists to ``status/``,
     public badges to ``badges/`` — only those whose teacher consents to a wallet page today, because a
     badge names its teacher. The ledger is published separately (:func:`public_ledger_text`).
     """
     files: list[tuple[Path, str]] = []
     did = did_document_path(district)
     if did.is_file():
-        files.append((did, DID_FILE))
+        files.append((did, did_document_site_path(district)))
     status = wallet_path(district, STATUS_DIR)
     if status.is_dir():
         files.extend((path, f"{STATUS_DIR}/{path.name}") for path in sorted(status.glob("*.json")) if path.is_file())
     for badge in public_badge_files(district):
         files.append((badge, f"{BADGES_DIR}/{badge.name}"))
     return files
+
+
+def did_document_site_path(district: DistrictConfig) -> str:
+    """Where the site publishes ``did.json``: where did:web resolves the district's DID.
+
+    ``did.json`` for a site under a path (``https://owner.github.io/repo/``), and
+    ``.well-known/did.json`` for a site at a domain's root (``https://credentials.district.org/``).
+    """
+    from urllib.parse import urlsplit
+
+    from credfolio.keys import did_web_document_url
+
+    document_path = urlsplit(did_web_document_url(district.issuer_did)).path
+    return document_path[len(urlsplit(district.site_url).path):]
 
 
 #: Fields of an ``issued`` event that point at a teacher; left out of the published ledger once consent ends.
