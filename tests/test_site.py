@@ -393,7 +393,7 @@ def test_stack_page_has_ordered_credentials_total_hours_and_a_static_pathway_dia
     diagram = main.find_all("svg")[0]
     assert diagram.attrs["role"] == "img"
     assert diagram.find_all("title") and diagram.find_all("desc")
-    assert [a.attrs["href"] for a in diagram.find_all("a")] == ["../../catalog/wait-time/", "../../catalog/wait-time-two/"]
+    assert not diagram.find_all("a"), "the diagram is an image; links inside role=img are nested interactive content"
     listed = [li for ol in main.find_all("ol") if ol.has_class("cf-pathway-list") for li in ol.find_all("li")]
     assert [li.find_all("a")[0].attrs["href"] for li in listed] == ["../../catalog/wait-time/", "../../catalog/wait-time-two/"]
     assert "About 20 hours" in main.text
