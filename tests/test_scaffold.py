@@ -221,6 +221,17 @@ def test_names_are_escaped_wherever_they_go():
     assert validate_district_name("  Zoë's Ōtautahi District ") == "Zoë's Ōtautahi District"
 
 
+def test_the_teacher_file_example_in_the_wallet_readme_loads(tmp_path):
+    from credfolio.wallet import load_teacher
+
+    readme = scaffold_files(NAME, SITE_URL)["wallet/README.md"].decode("utf-8")
+    example = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "maria-lopez.yml"
+    path.write_text(example, encoding="utf-8")
+    teacher = load_teacher(path)
+    assert (teacher.slug, teacher.display_name, teacher.consent.wallet_page) == ("maria-lopez", "María López", True)
+
+
 def test_the_workflow_pins_this_credfolio_version():
     workflow = scaffold_files(NAME, SITE_URL)[".github/workflows/pages.yml"].decode("utf-8")
     assert f'python -m pip install "credfolio=={__version__}"' in workflow
