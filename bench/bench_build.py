@@ -119,17 +119,24 @@ def mkdocs_build(config: Path, site: Path) -> Measured:
     return measure([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(site)])
 
 
-def synthesize(folder: Path, badges: int, seed: int) -> tuple[Path, float]:
-    """A synthetic district with ``badges`` credential badges; (its folder, seconds it took)."""
+def synthesize(folder: Path, badges: int, seed: int) -> Path:
+    """A synthetic district with ``badges`` credential badges in ``folder`` (reused when a finished one is there)."""
     from credfolio.synth import synthesize_district
 
+    finished = folder / ".bench-finished"
+    if finished.is_file():
+        print(f"  synth: reusing {folder} ({finished.read_text(encoding='utf-8').strip()})", flush=True)
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
     started = time.perf_counter()
     report = synthesize_district(folder, teachers=max(10, badges // 4), badges=badges, credentials=40, seed=seed)
     seconds = time.perf_counter() - started
-    print(f"  synth: {report.badges} badges ({report.public_badges} published, {report.stack_badges} stack badges, "
-          f"{report.revoked} revoked, {report.expired} expired), {report.opted_in} wallets, in {seconds:.0f} s "
-          f"({report.badges / seconds:.0f} badges/s issued)", flush=True)
-    return folder, seconds
+    summary = (f"{report.badges} badges ({report.public_badges} published, {report.stack_badges} stack badges, "
+               f"{report.revoked} revoked, {report.expired} expired), {report.opted_in} wallets, synthesized in {seconds:.0f} s "
+               f"({report.badges / seconds:.0f} badges/s issued)")
+    finished.write_text(summary + "\n", encoding="utf-8")
+    print(f"  synth: {summary}", flush=True)
+    return folder
 
 
 def count_pages(site: Path) -> tuple[int, int, int]:
@@ -168,6 +175,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-warm", action="store_true", help="skip the second (warm) build")
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
+    parser.add_argument("--reuse", type=Path, help="keep synthetic districts in this folder and reuse them on the next run")
+    parser.add_argument("--synth-only", action="store_true", help="only make the districts (with --reuse), build nothing")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
@@ -179,9 +188,12 @@ def main() -> int:
     baseline_from = 0
     for size in sizes:
         print(f"N = {size} badges", flush=True)
-        folder = workspace("credfolio-bench-build-", size * 8 * 1024)
+        folder = args.reuse or workspace("credfolio-bench-build-", size * 16 * 1024)
         try:
-            district, _ = synthesize(folder / "district", size, args.seed)
+            district = synthesize(folder / f"district-{size}-{args.seed}", size, args.seed)
+            if args.synth_only:
+                continue
+            shutil.rmtree(district / ".cache", ignore_errors=True)  # cold: no verdicts, no page manifest
             site = Path(tempfile.mkdtemp(prefix="credfolio-bench-site-"))
             cold = mkdocs_build(district / "mkdocs.yml", site)
             badge_pages, wallet_pages, certificates = count_pages(site)
@@ -190,7 +202,8 @@ def main() -> int:
             warm = None if args.no_warm else mkdocs_build(district / "mkdocs.yml", site)
             shutil.rmtree(site, ignore_errors=True)
         finally:
-            shutil.rmtree(folder, ignore_errors=True)
+            if args.reuse is None:
+                shutil.rmtree(folder, ignore_errors=True)
 
         note = ""
         if pages <= args.baseline_max:
