@@ -18,7 +18,7 @@ import re
 import struct
 import xml.parsers.expat
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from credfolio.errors import BakingError
 
@@ -171,6 +171,31 @@ def bake_svg(svg: str, credential: str) -> str:
     baked = cleaned[: root.start()] + f"<svg{attributes}>" + element + cleaned[root.end() :]
     _parse_svg(baked.encode("utf-8"), want_credential=True)  # the result must read back
     return baked
+
+
+#: Characters XML 1.0 does not allow anywhere, even inside CDATA (JSON text may hold U+FFFE, for one).
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def svg_baker(svg: str) -> Callable[[str], str]:
+    """A function baking credentials into ``svg`` exactly as :func:`bake_svg` does, with the SVG checked once.
+
+    A site build bakes thousands of badges into a few dozen images; parsing the image twice per badge
+    cost more than rendering the page. The image is checked and split once here; each bake then joins
+    the parts around the credential's CDATA. A credential holding a character XML forbids goes through
+    :func:`bake_svg` (which refuses it with the usual error).
+    """
+    marker = "credfolio-credential-placeholder"
+    template = bake_svg(svg, marker)
+    head, tail = template.split(_cdata(marker), 1)
+
+    def bake(credential: str) -> str:
+        if not isinstance(credential, str) or not credential or _XML_INVALID.search(credential) or \
+                len(credential.encode("utf-8")) > MAX_CREDENTIAL_BYTES:
+            return bake_svg(svg, credential)
+        return head + _cdata(credential) + tail
+
+    return bake
 
 
 def extract_svg(data: bytes | str) -> str:
