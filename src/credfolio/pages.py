@@ -23,18 +23,38 @@ from the site, so withdrawing consent and rebuilding removes everything of their
 answering (it may be printed as a QR code) with a page that names no one and shows no detail. No page
 shows an e-mail address.
 
-Templates (``credfolio/templates/wallet/``) are compiled once per build by the shared environment;
-each page's context is a handful of small dictionaries.
+Speed. Templates (``credfolio/templates/wallet/``) are compiled once per process; each page's context
+is a handful of small dictionaries; work shared by many pages (an achievement's badge image, the
+prepared SVG baker) is done once. Above :data:`PARALLEL_THRESHOLD` pages the badge, withdrawn and
+wallet pages are rendered by a pool of worker processes (``forkserver`` where available, else
+``spawn`` — never a plain ``fork`` of a MkDocs process that may run server threads): the main process
+plans the work as small picklable tasks in chunks, each worker rebuilds the Jinja environment from the
+district root once and writes its pages itself. Serial and parallel builds write byte-identical
+files. ``CREDFOLIO_BUILD_WORKERS`` sets the number of processes (``1`` renders serially).
+
+Incremental rebuilds: a manifest in ``<district>/.cache/credfolio/`` records a hash of every page
+group's inputs (the badge file, its ledger entry and state, the teacher's file, which other badges are
+public) under a fingerprint of everything shared (catalog, templates, configuration, credfolio's
+code). A rebuild into the same site folder skips groups whose inputs and output files are unchanged,
+and deletes the files of groups that no longer exist (a withdrawn consent still removes every page).
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import csv
+import hashlib
 import io
+import json
+import math
+import multiprocessing
+import os
+import re
 import shutil
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -45,7 +65,8 @@ from urllib.parse import quote, urlencode
 import jinja2
 from markupsafe import Markup
 
-from credfolio import baking, exports, wallet
+import credfolio
+from credfolio import baking, exports, fsutil, wallet
 from credfolio.browser import verification_panel_html
 from credfolio.catalog import Catalog, CredentialDefinition
 from credfolio.config import DistrictConfig
@@ -76,6 +97,14 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+#: Below this many pages a process pool costs more to start than it saves: render in this process.
+PARALLEL_THRESHOLD = 200
+#: Environment variable: number of rendering processes (``1`` = serial; default: the CPUs available).
+WORKERS_ENV = "CREDFOLIO_BUILD_WORKERS"
+CACHE_DIR = ".cache/credfolio"
+MANIFEST_FILE = "pages-manifest.json"
+MANIFEST_FORMAT = 1
+
 STATE_TEXT = {
     "active": "Valid",
     "expired": "Expired",
@@ -91,6 +120,10 @@ class PagesSummary:
     wallets: int
     badges: int
     withdrawn: int
+    #: Page groups rendered in this build, and those left as they were (incremental rebuild).
+    rendered: int = 0
+    reused: int = 0
+    workers: int = 1
 
 
 # --- entry point -------------------------------------------------------------------------------------------
@@ -103,35 +136,280 @@ def write_wallet_pages(
     *,
     now: datetime,
     env: jinja2.Environment | None = None,
+    workers: int | None = None,
+    parallel_threshold: int = PARALLEL_THRESHOLD,
+    incremental: bool = True,
 ) -> PagesSummary:
-    """Write every wallet, badge, certificate and program page into ``site_dir`` (see the module docstring)."""
+    """Write every wallet, badge, certificate and program page into ``site_dir`` (see the module docstring).
+
+    ``workers`` is the number of rendering processes (default: ``$CREDFOLIO_BUILD_WORKERS``, else the
+    CPUs available); the pool is used only above ``parallel_threshold`` pages, and never with a custom
+    ``env`` (a Jinja environment cannot cross processes; workers rebuild the district's own). With
+    ``incremental``, page groups whose inputs did not change since the last build into the same
+    ``site_dir`` are left as they are.
+    """
     site_dir = Path(site_dir)
+    custom_env = env is not None
     env = env or template_environment(district.root)
     teachers = {slug: t for slug, t in wallet.load_teachers(district).items() if t.consent.wallet_page}
     state = wallet.read_state(district)
-    published: list[wallet.WalletBadge] = []
+    published: list[_Published] = []
     withdrawn: list[str] = []
-    for badge in wallet.public_badges(district, now=now):
-        if badge.entry.issued.get("teacher") in teachers:  # type: ignore[union-attr]
-            published.append(badge)
+    for entry in state.badges.values():
+        if not entry.is_public:
+            continue
+        if entry.issued.get("teacher") in teachers:  # type: ignore[union-attr]
+            published.append(_Published(entry, entry.state(now), str(wallet.public_badge_path(district, entry.badge_id))))
         else:
             # wallet.site_files already left its JSON out of the site (it names the teacher)
-            withdrawn.append(badge.entry.badge_id)
+            withdrawn.append(entry.badge_id)
+    published.sort(key=lambda badge: (badge.entry.awarded, badge.entry.badge_id))
+    withdrawn.sort()
     _copy_static(site_dir)
     renderer = _Renderer(district, catalog, site_dir, env, now)
-    for badge_id in withdrawn:
-        # The badge URL may be printed on paper (QR codes): it keeps answering, without any detail.
-        renderer.withdrawn(badge_id)
-    by_teacher: dict[str, list[wallet.WalletBadge]] = defaultdict(list)
+    renderer.teachers = teachers
+    # Badge images are shared by every badge of an achievement: drawn once here, handed to the workers.
+    for badge in published:
+        renderer.badge_image(renderer.achievement(badge.entry))
+    by_teacher: dict[str, list[_Published]] = defaultdict(list)
     for badge in published:
         by_teacher[badge.entry.issued["teacher"]].append(badge)  # type: ignore[index]
-    public_ids = {badge.entry.badge_id for badge in published}
-    for badge in published:
-        renderer.badge(badge, teachers[badge.entry.issued["teacher"]], public_ids)  # type: ignore[index]
-    for slug, teacher in sorted(teachers.items()):
-        renderer.wallet(teacher, by_teacher.get(slug, []))
+    public_ids = frozenset(badge.entry.badge_id for badge in published)
+
+    tasks: list[_Task] = [("withdrawn", badge_id, None) for badge_id in withdrawn]
+    tasks += [("badge", badge.entry.badge_id, badge) for badge in published]
+    tasks += [("wallet", slug, by_teacher.get(slug, [])) for slug in sorted(teachers)]
+    manifest = _Manifest.load(district, site_dir) if incremental else None
+    if manifest is None:
+        # This build rewrites pages without recording them: a later incremental build must not trust the old record.
+        with contextlib.suppress(FileNotFoundError):
+            (district.root / CACHE_DIR / MANIFEST_FILE).unlink()
+    if manifest is not None:
+        fingerprint = _build_fingerprint(district)
+        hashes = {_task_key(task): _task_hash(task, teachers, public_ids, district) for task in tasks}
+        todo = manifest.plan(site_dir, fingerprint, hashes)
+        tasks = [task for task in tasks if _task_key(task) in todo]
+    reused = len(withdrawn) + len(published) + len(teachers) - len(tasks)
+
+    job = _Job(district, catalog, str(site_dir), now, teachers, public_ids, dict(renderer._images))
+    pages_to_render = sum(2 if kind == "badge" else 1 for kind, _, _ in tasks)
+    count = _worker_count(workers)
+    if custom_env or count < 2 or pages_to_render < parallel_threshold:
+        count = 1
+        _render_tasks(renderer, tasks, public_ids)
+    else:
+        _render_in_pool(job, tasks, count)
     renderer.program(state.badges.values())
-    return PagesSummary(wallets=len(teachers), badges=len(published), withdrawn=len(withdrawn))
+    if manifest is not None:
+        manifest.save()
+    return PagesSummary(wallets=len(teachers), badges=len(published), withdrawn=len(withdrawn),
+                        rendered=len(tasks), reused=reused, workers=count)
+
+
+# --- parallel rendering ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Published:
+    """A public badge as the page planner sees it: ledger entry, state, and where its signed JSON is."""
+
+    entry: BadgeEntry
+    state: str
+    path: str
+
+
+#: ``(kind, id, data)``: ``("badge", badge id, _Published)``, ``("withdrawn", badge id, None)`` or
+#: ``("wallet", teacher slug, [_Published, …])``.
+_Task = tuple[str, str, Any]
+
+
+@dataclass(frozen=True)
+class _Job:
+    """Everything a worker needs to render any task of this build (picklable: plain data, no environment)."""
+
+    district: DistrictConfig
+    catalog: Catalog
+    site_dir: str
+    now: datetime
+    teachers: dict[str, wallet.TeacherProfile]
+    public_ids: frozenset[str]
+    images: dict[str, tuple[bytes, str]]
+
+
+def _worker_count(requested: int | None) -> int:
+    if requested is None:
+        configured = os.environ.get(WORKERS_ENV, "").strip()
+        if configured:
+            try:
+                requested = int(configured)
+            except ValueError:
+                raise SiteError(f"{WORKERS_ENV} must be a whole number of processes, got {configured!r}") from None
+        else:
+            requested = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, requested)
+
+
+def _render_tasks(renderer: _Renderer, tasks: list[_Task], public_ids: frozenset[str]) -> int:
+    for kind, ident, data in tasks:
+        if kind == "badge":
+            renderer.badge(renderer.load_badge(data), renderer.teacher(data), public_ids)
+        elif kind == "withdrawn":
+            renderer.withdrawn(ident)
+        else:
+            renderer.wallet(renderer.teachers[ident], data)
+    return len(tasks)
+
+
+_worker_renderer: _Renderer | None = None
+_worker_public_ids: frozenset[str] = frozenset()
+
+
+def _init_worker(job: _Job) -> None:
+    """Per worker process: one Jinja environment (templates compile once), one renderer, the shared images."""
+    global _worker_renderer, _worker_public_ids
+    renderer = _Renderer(job.district, job.catalog, Path(job.site_dir), template_environment(job.district.root), job.now)
+    renderer._images.update(job.images)
+    renderer.teachers = job.teachers
+    _worker_renderer, _worker_public_ids = renderer, job.public_ids
+
+
+def _render_chunk(tasks: list[_Task]) -> tuple[int, str | None]:
+    assert _worker_renderer is not None
+    try:
+        return _render_tasks(_worker_renderer, tasks, _worker_public_ids), None
+    except CredfolioError as error:
+        # Exceptions with keyword-only fields do not survive pickling; the message does.
+        return 0, str(error)
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    # Never fork: `mkdocs serve` runs threads, and a forked copy of a threaded process can deadlock.
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload(["credfolio.pages", "credfolio.verdicts", "credfolio.verify"])
+    return context
+
+
+def _render_in_pool(job: _Job, tasks: list[_Task], workers: int) -> None:
+    # Small chunks keep both cores busy to the end; each chunk costs one round trip of pickled entries.
+    chunk_size = max(8, math.ceil(len(tasks) / (workers * 8)))
+    chunks = [tasks[start:start + chunk_size] for start in range(0, len(tasks), chunk_size)]
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
+                                                initializer=_init_worker, initargs=(job,)) as pool:
+        for _count, problem in pool.map(_render_chunk, chunks):
+            if problem is not None:
+                raise SiteError(problem)
+
+
+# --- incremental rebuilds ---------------------------------------------------------------------------------
+
+
+def _task_key(task: _Task) -> str:
+    return f"{task[0]}:{task[1]}"
+
+
+def _task_outputs(key: str) -> list[str]:
+    """Site paths a page group writes (what is deleted when the group goes away)."""
+    kind, ident = key.split(":", 1)
+    if kind == "badge":
+        return [f"badges/{ident}/index.html", f"badges/{ident}/certificate/index.html",
+                f"badges/{ident}.png", f"badges/{ident}.svg"]
+    if kind == "withdrawn":
+        return [f"badges/{ident}/index.html"]
+    return [f"wallet/{ident}/index.html", f"wallet/{ident}/transcript.csv"]
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()
+
+
+def _entry_data(badge: _Published) -> dict[str, Any]:
+    return {"entry": asdict(badge.entry), "state": badge.state}
+
+
+def _task_hash(task: _Task, teachers: dict[str, wallet.TeacherProfile], public_ids: frozenset[str],
+               district: DistrictConfig) -> str:
+    """A hash of everything a page group's files are made from, besides what the build fingerprint covers."""
+    kind, ident, data = task
+    if kind == "withdrawn":
+        return _digest(kind, ident)
+    if kind == "wallet":
+        return _digest(kind, teachers[ident].to_data(), [_entry_data(badge) for badge in data])
+    badge: _Published = data
+    text = Path(badge.path).read_bytes()
+    # The page links other badges it names (a stack's component badges) only while they are public.
+    mentioned = sorted(ident for ident in {raw.decode("ascii") for raw in _UUID_REFERENCE.findall(text)} if ident in public_ids)
+    teacher = teachers[badge.entry.issued["teacher"]]  # type: ignore[index]
+    return _digest(kind, hashlib.sha256(text).hexdigest(), _entry_data(badge), teacher.to_data(), mentioned,
+                   (badge.entry.revoked or {}).get("replaced_by") in public_ids, badge.entry.reissued_as in public_ids)
+
+
+_PACKAGE_DIR = Path(credfolio.__file__).resolve().parent
+_UUID_REFERENCE = re.compile(rb"urn:uuid:([0-9a-fA-F-]{36})")
+
+
+def _build_fingerprint(district: DistrictConfig) -> str:
+    """A hash of what every page shares: credfolio's code and templates, overrides, mkdocs.yml and the catalog."""
+    digest = hashlib.sha256(credfolio.__version__.encode())
+    folders = [_PACKAGE_DIR, district.root / "overrides", district.catalog_path]
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update((district.root / "mkdocs.yml").read_bytes() if (district.root / "mkdocs.yml").is_file() else b"")
+    return digest.hexdigest()
+
+
+@dataclass
+class _Manifest:
+    """Page groups written into one site folder, with the hash of their inputs (``.cache/credfolio/``)."""
+
+    path: Path
+    site_dir: str
+    fingerprint: str = ""
+    groups: dict[str, str] = field(default_factory=dict)
+    current: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, district: DistrictConfig, site_dir: Path) -> _Manifest:
+        """The manifest of the last build into ``site_dir``; an unreadable one counts as none."""
+        manifest = cls(district.root / CACHE_DIR / MANIFEST_FILE, str(site_dir.resolve()))
+        try:
+            data = json.loads(manifest.path.read_text(encoding="utf-8"))
+            if (isinstance(data, dict) and data.get("format") == MANIFEST_FORMAT and data.get("site_dir") == manifest.site_dir
+                    and isinstance(data.get("groups"), dict)
+                    and all(isinstance(k, str) and isinstance(v, str) for k, v in data["groups"].items())):
+                manifest.fingerprint = str(data.get("fingerprint") or "")
+                manifest.groups = data["groups"]
+        except (OSError, ValueError):
+            pass  # no manifest, or a damaged one: everything is rendered
+        return manifest
+
+    def plan(self, site_dir: Path, fingerprint: str, hashes: dict[str, str]) -> set[str]:
+        """Delete the files of groups that are gone; return the groups to render."""
+        same_build = fingerprint == self.fingerprint
+        for key in self.groups.keys() - hashes.keys():
+            for relative in _task_outputs(key):
+                with contextlib.suppress(FileNotFoundError):
+                    (site_dir / relative).unlink()
+        todo = set()
+        for key, digest in hashes.items():
+            unchanged = same_build and self.groups.get(key) == digest
+            if not unchanged or not all((site_dir / relative).is_file() for relative in _task_outputs(key)):
+                todo.add(key)
+        self.fingerprint, self.current = fingerprint, hashes
+        return todo
+
+    def save(self) -> None:
+        """Record this build (atomically; a cache that cannot be written only costs the next build time)."""
+        data = {"format": MANIFEST_FORMAT, "site_dir": self.site_dir, "fingerprint": self.fingerprint, "groups": self.current}
+        try:
+            fsutil.atomic_write_bytes(self.path, json.dumps(data, sort_keys=True).encode("utf-8"))
+        except OSError:
+            pass
 
 
 def _copy_static(site_dir: Path) -> None:
@@ -188,6 +466,13 @@ def _parse_date(text: str | None) -> datetime | None:
         return None
 
 
+def _display(district: DistrictConfig, path: Path) -> str:
+    try:
+        return str(path.relative_to(district.root))
+    except ValueError:
+        return str(path)
+
+
 def _write(path: Path, text: str | bytes) -> None:
     # Plain writes: the site folder is build output (MkDocs itself writes pages the same way), and a
     # rename per file costs more than the render on a large district.
@@ -207,7 +492,9 @@ class _Renderer:
     def __init__(self, district: DistrictConfig, catalog: Catalog, site_dir: Path, env: jinja2.Environment, now: datetime) -> None:
         self.district, self.catalog, self.site_dir, self.env, self.now = district, catalog, site_dir, env, now
         self.stacks = {stack.id: stack for stack in catalog.stacks}
+        self.teachers: dict[str, wallet.TeacherProfile] = {}
         self._images: dict[str, tuple[bytes, str]] = {}
+        self._svg_bakers: dict[str, Any] = {}
         self._templates = {name: env.get_template(f"wallet/{name}.html")
                            for name in ("wallet", "badge", "certificate", "program", "withdrawn")}
 
@@ -296,22 +583,41 @@ class _Renderer:
 
     # badge pages
 
+    def load_badge(self, published: _Published) -> tuple[wallet.WalletBadge, str]:
+        """The signed badge of a planned page (its parsed JSON and its text, read once)."""
+        path = Path(published.path)
+        try:
+            text = path.read_text(encoding="utf-8")
+            document = json.loads(text)
+        except (OSError, UnicodeDecodeError, ValueError):
+            document, text = None, ""
+        if not isinstance(document, dict):
+            raise SiteError(f"{_display(self.district, path)}: badge listed in the ledger is missing or unreadable")
+        return wallet.WalletBadge(published.entry, published.state, document, path), text
+
+    def teacher(self, published: _Published) -> wallet.TeacherProfile:
+        """The (consenting) teacher a planned badge belongs to."""
+        return self.teachers[published.entry.issued["teacher"]]  # type: ignore[index]
+
     def withdrawn(self, badge_id: str) -> None:
         """The page left at ``badges/<badge-id>/`` of a badge whose holder withdrew consent: no name, no details."""
         page_path = f"badges/{badge_id}/"
         self._render("withdrawn", page_path, badge_id=badge_id, robots="noindex, nofollow",
                      page_url=wallet.badge_page_url(self.district, badge_id))
 
-    def badge(self, badge: wallet.WalletBadge, teacher: wallet.TeacherProfile, public_ids: set[str]) -> None:
-        """Write the badge page, its certificate and the baked PNG/SVG."""
+    def badge(self, loaded: tuple[wallet.WalletBadge, str], teacher: wallet.TeacherProfile, public_ids: frozenset[str]) -> None:
+        """Write the badge page, its certificate and the baked PNG/SVG of a badge read by :meth:`load_badge`."""
+        badge, credential_text = loaded
         entry, badge_id = badge.entry, badge.entry.badge_id
         page_path = f"badges/{badge_id}/"
-        credential_text = badge.path.read_text(encoding="utf-8")
         achievement = self.achievement(entry)
         png, svg = self.badge_image(achievement)
+        key = f"{achievement['kind']}:{achievement['id']}"
         try:
+            if key not in self._svg_bakers:
+                self._svg_bakers[key] = baking.svg_baker(svg)
             _write(self.site_dir / f"badges/{badge_id}.png", baking.bake_png(png, credential_text))
-            _write(self.site_dir / f"badges/{badge_id}.svg", baking.bake_svg(svg, credential_text))
+            _write(self.site_dir / f"badges/{badge_id}.svg", self._svg_bakers[key](credential_text))
         except CredfolioError as error:
             raise SiteError(f"cannot bake badge {badge_id}: {error}") from None
         context = self.badge_context(badge, teacher, achievement, public_ids)
@@ -319,7 +625,7 @@ class _Renderer:
         self._render("certificate", page_path + "certificate/", **context)
 
     def badge_context(self, badge: wallet.WalletBadge, teacher: wallet.TeacherProfile, achievement: dict[str, Any],
-                      public_ids: set[str]) -> dict[str, Any]:
+                      public_ids: frozenset[str]) -> dict[str, Any]:
         """Everything the badge and certificate templates show."""
         district, entry, document = self.district, badge.entry, badge.document
         badge_id = entry.badge_id
@@ -408,7 +714,7 @@ class _Renderer:
             })
         return rows
 
-    def evidence(self, document: dict[str, Any], teacher: wallet.TeacherProfile, public_ids: set[str]) -> list[dict[str, Any]]:
+    def evidence(self, document: dict[str, Any], teacher: wallet.TeacherProfile, public_ids: frozenset[str]) -> list[dict[str, Any]]:
         """Evidence the teacher chose to show: https links, and badges this one was earned through."""
         items = []
         for item in document.get("evidence") or []:
@@ -428,7 +734,7 @@ class _Renderer:
 
     # wallet pages
 
-    def wallet(self, teacher: wallet.TeacherProfile, badges: list[wallet.WalletBadge]) -> None:
+    def wallet(self, teacher: wallet.TeacherProfile, badges: list[_Published]) -> None:
         """Write ``wallet/<slug>/`` and its transcript CSV."""
         cards, transcript = [], []
         earned: dict[str, str] = {}  # credential id → state of the best badge

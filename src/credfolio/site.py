@@ -41,7 +41,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils import get_relative_url, nest_paths
 
-from credfolio import browser, exports, pages, submissions, wallet
+from credfolio import browser, exports, pages, submissions, verdicts, wallet
 from credfolio.catalog import GRADE_BANDS, Catalog, CredentialDefinition, Stack
 from credfolio.config import DistrictConfig, load_district
 from credfolio.errors import CredfolioError, SiteError
@@ -192,24 +192,25 @@ def on_post_build(config) -> None:
         write_exports(state.catalog, state.district, site_dir, generated=state.generated,
                       env=state.env, text_env=state.text_env)
         publish_wallet(state.district, site_dir, now=datetime.now(UTC))
-        pages.write_wallet_pages(state.district, state.catalog, site_dir, now=datetime.now(UTC), env=state.env)
+        # no env: large wallets render in worker processes, which build the district's environment themselves
+        pages.write_wallet_pages(state.district, state.catalog, site_dir, now=datetime.now(UTC))
         browser.write_verify_page(site_dir, state.district, browser.ensure_verifier_bundle(state.district.root), env=state.env)
         refuse_key_material(site_dir)
     except CredfolioError as error:
         raise PluginError(f"credfolio: {error}") from None
 
 
-def publish_wallet(district: DistrictConfig, site_dir: Path, *, now: datetime) -> int:
+def publish_wallet(district: DistrictConfig, site_dir: Path, *, now: datetime, cache: bool = True,
+                   workers: int | None = None, stats: verdicts.CacheStats | None = None) -> int:
     """Copy did.json, status lists, public badges and the ledger into the site, then verify every badge.
 
     This is the build-time guarantee: a badge that does not verify against the site being published
     (edited by hand, signed by a key that is not in did.json, missing status list) fails the build.
     Revoked, suspended and expired badges are published as they are: their pages say so.
-    Returns the number of badges published.
+    Verification runs on every core for a large wallet, and with ``cache`` a verdict is reused while
+    the badge, the documents it was checked against and its validity window are unchanged
+    (:mod:`credfolio.verdicts`). Returns the number of badges published.
     """
-    from credfolio.resolve import SiteResolver
-    from credfolio.verify import verify_credential
-
     badges: list[tuple[str, Path]] = []
     for source, relative in wallet.site_files(district):
         target = site_dir / relative
@@ -223,14 +224,11 @@ def publish_wallet(district: DistrictConfig, site_dir: Path, *, now: datetime) -
     ledger = wallet.public_ledger_text(district)
     if ledger is not None:
         (site_dir / wallet.LEDGER_FILE).write_text(ledger, encoding="utf-8")
-    resolver = SiteResolver(site_dir, district.site_url)
-    problems: list[str] = []
-    for display, path in badges:
-        result = verify_credential(path.read_bytes(), now=now, resolver=resolver)
-        if result.state in ("failed", "unknown-status"):
-            failing = next((check for check in result.checks if check.ok is not True), None)
-            reason = f"{failing.id}: {failing.message}" if failing else result.state
-            problems.append(f"{display} does not verify ({reason})")
+    results = verdicts.verify_badges(badges, site_dir=site_dir, site_url=district.site_url, now=now,
+                                     cache_file=verdicts.cache_path(district.root) if cache else None,
+                                     workers=workers, stats=stats)
+    problems = [f"{result.display} does not verify ({result.reason})" for result in results
+                if result.state in ("failed", "unknown-status")]
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise SiteError(problems[0] + more + "; fix or re-issue it before publishing")
