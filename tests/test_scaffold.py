@@ -27,7 +27,7 @@ NAME = "Lakeside Union School District"
 SITE_URL = "https://lakeside-usd.github.io/micro-credentials/"
 SCAFFOLD_SOURCE = REPO_ROOT / "src" / "credfolio" / SCAFFOLD_PACKAGE_DIR
 EXPECTED_FILES = {
-    "mkdocs.yml", "README.md", ".gitignore", ".github/workflows/pages.yml",
+    "mkdocs.yml", "README.md", ".gitignore", ".github/workflows/pages.yml", ".github/dependabot.yml",
     "catalog/wait-time.yml", "catalog/exit-tickets.yml", "catalog/stacks.yml",
     "wallet/README.md", "hooks/credfolio.py", "overrides/main.html",
     "docs/index.md", "docs/teachers.md", "docs/verifying.md",
@@ -146,7 +146,7 @@ def test_init_refuses_to_clobber_and_writes_nothing(tmp_path, existing):
 
 def test_init_counts_every_conflict(tmp_path):
     init_district(tmp_path / "d", name=NAME, site_url=SITE_URL)
-    with pytest.raises(ScaffoldError, match=rf"\.github/workflows/pages\.yml and {len(EXPECTED_FILES) - 1} more already exist"):
+    with pytest.raises(ScaffoldError, match=rf"\.github/dependabot\.yml and {len(EXPECTED_FILES) - 1} more already exist"):
         init_district(tmp_path / "d", name=NAME, site_url=SITE_URL)
 
 
@@ -239,10 +239,11 @@ def test_the_workflow_pins_this_credfolio_version():
         scaffold_files(NAME, SITE_URL, version="main")
 
 
-def test_scaffold_hooks_and_overrides_are_this_repositorys():
+@pytest.mark.parametrize("relative", ["hooks/credfolio.py", "overrides/main.html"])
+def test_scaffold_hooks_and_overrides_are_this_repositorys(relative):
     # the thin hooks and the OG-tag override ship inside the package; they must not drift from the sample's
-    assert (SCAFFOLD_SOURCE / "hooks" / "credfolio.py").read_bytes() == (REPO_ROOT / "hooks" / "credfolio.py").read_bytes()
-    assert (SCAFFOLD_SOURCE / "overrides" / "main.html").read_bytes() == (REPO_ROOT / "overrides" / "main.html").read_bytes()
+    if (SCAFFOLD_SOURCE / relative).read_bytes() != (REPO_ROOT / relative).read_bytes():
+        pytest.fail(f"{relative} changed: copy it to src/credfolio/{SCAFFOLD_PACKAGE_DIR}/{relative} so new districts get it too")
 
 
 def test_the_scaffold_ships_as_package_data():
@@ -280,6 +281,12 @@ def test_workflow_pins_every_action_by_commit_sha(which):
         assert PINNED.match(line), f"not pinned to a full commit SHA with its tag: {line.strip()}"
     actions = {PINNED.match(line)["action"] for line in uses}
     assert {"actions/checkout", "actions/setup-python", "actions/upload-pages-artifact", "actions/deploy-pages"} <= actions
+
+
+def test_dependabot_keeps_the_scaffold_actions_current():
+    config = yaml.safe_load(scaffold_files(NAME, SITE_URL)[".github/dependabot.yml"])
+    assert config["version"] == 2
+    assert [(u["package-ecosystem"], u["directory"]) for u in config["updates"]] == [("github-actions", "/")]
 
 
 def test_both_workflows_pin_the_same_versions():
