@@ -159,6 +159,24 @@ def test_init_refuses_a_file_where_a_folder_must_go(tmp_path):
     assert snapshot(root) == {"catalog": b"not a folder\n"}
 
 
+def test_a_write_failing_half_way_leaves_nothing_behind(tmp_path, monkeypatch):
+    from credfolio import scaffold
+
+    real, written = scaffold.create_new_file, []
+
+    def disk_full_on_the_fifth_file(path, data, **kwargs):
+        if len(written) == 4:
+            raise OSError(28, "No space left on device", str(path))
+        real(path, data, **kwargs)
+        written.append(path)
+
+    monkeypatch.setattr(scaffold, "create_new_file", disk_full_on_the_fifth_file)
+    (tmp_path / "clone" / ".git").mkdir(parents=True)
+    with pytest.raises(ScaffoldError, match=r"cannot write .*: No space left on device \(nothing was kept\)"):
+        init_district(tmp_path / "clone", name=NAME, site_url=SITE_URL)
+    assert [p.relative_to(tmp_path).as_posix() for p in sorted(tmp_path.rglob("*"))] == ["clone", "clone/.git"]
+
+
 def test_init_into_a_fresh_clone_keeps_its_files(tmp_path):
     root = tmp_path / "clone"
     (root / ".git").mkdir(parents=True)
