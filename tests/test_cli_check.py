@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from district_factory import REPO_ROOT, credential_yaml, make_district
+from district_factory import MKDOCS_YML, REPO_ROOT, credential_yaml, make_district
 
 from credfolio.cli import main
 
@@ -51,3 +51,16 @@ def test_console_script_never_prints_a_traceback(tmp_path):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "catalog/wait-time.yml: file contains NUL bytes" in result.stderr
+
+
+def test_a_brand_colour_too_faint_to_read_is_a_warning_that_does_not_fail(tmp_path, capsys):
+    # A light sky blue for links on white, and a pale yellow accent for focus rings: both under WCAG's minimum.
+    colors = "    colors:\n      primary: \"#5fa8d3\"\n      accent: \"#ffe08a\"\n"
+    make_district(tmp_path, mkdocs_yml=MKDOCS_YML + colors)
+    assert main(["check", "--district", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.strip().splitlines() == [
+        "mkdocs.yml: extra.credfolio.colors.primary: warning: #5fa8d3 on white is 2.62:1; text and links in this colour need 4.5:1 (WCAG 1.4.3)",
+        "mkdocs.yml: extra.credfolio.colors.accent: warning: #ffe08a on white is 1.29:1; focus rings and highlights in this colour need 3:1 (WCAG 1.4.11)",
+    ]
+    assert captured.out.strip().endswith("2 warnings")

@@ -575,3 +575,27 @@ def test_write_exports_copies_a_given_badge_image_and_draws_the_others(tmp_path)
     assert 'role="img"' in drawn and "<title" in drawn and "10 HOURS" in drawn
     achievement = load_json(tmp_path / "site" / "catalog" / "wait-time" / "achievement.json")
     assert achievement["image"]["id"].endswith("/catalog/wait-time/badge.png")
+
+
+@pytest.mark.parametrize(
+    "colors, expected",
+    [
+        ({}, []),
+        ({"primary": "#1f4e79", "accent": "#b35c00"}, []),
+        ({"primary": "#767676"}, []),  # 4.54:1, just above the line
+        ({"primary": "#777777"}, ["primary on white 4.48"]),  # 4.48:1 prints as 4.48, never rounded up to 4.5
+        ({"accent": "#ffe08a"}, ["accent on white 1.29"]),
+        ({"accent": "#101010"}, ["accent on the dark scheme's background 1.18"]),
+    ],
+    ids=["the defaults pass", "the sample's colours pass", "grey at 4.54:1 passes", "grey at 4.48:1 warns",
+         "a pale accent warns on white", "a near-black accent warns on the dark scheme"],
+)
+def test_brand_colours_are_checked_for_contrast_where_they_are_drawn(tmp_path, colors, expected):
+    from credfolio.config import Colors, DistrictConfig, DistrictSettings
+    from credfolio.site import brand_contrast_warnings
+
+    district = DistrictConfig(root=tmp_path, site_url="https://testville.github.io/mc/", site_name="Testville",
+                              settings=DistrictSettings(name="Testville", colors=Colors(**colors)))
+    warnings = brand_contrast_warnings(district)
+    summary = [re.sub(r"^mkdocs\.yml: extra\.credfolio\.colors\.(\w+): warning: #\w+ (on .*) is ([\d.]+):1; .*$", r"\1 \2 \3", w) for w in warnings]
+    assert summary == expected

@@ -49,16 +49,18 @@ def check(district_dir: Path) -> None:
     """
     from credfolio.catalog import load_catalog
     from credfolio.config import load_district
+    from credfolio.site import brand_contrast_warnings
 
     config = load_district(district_dir)
     catalog = load_catalog(district_dir, config.settings.catalog_dir)
-    for warning in catalog.warnings:
-        click.echo(str(warning), err=True)
+    warnings = [str(warning) for warning in catalog.warnings] + brand_contrast_warnings(config)
+    for warning in warnings:
+        click.echo(warning, err=True)
     counts = {status: sum(1 for c in catalog.credentials.values() if c.status == status) for status in ("active", "draft", "retired")}
     click.echo(
         f"ok: {config.name}: {len(catalog.credentials)} credentials "
         f"({counts['active']} active, {counts['draft']} draft, {counts['retired']} retired) in {len(catalog.stacks)} stacks, "
-        f"{len(catalog.warnings)} warning{'s' if len(catalog.warnings) != 1 else ''}"
+        f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
     )
 
 

@@ -676,6 +676,31 @@ def contrast_text(background: str) -> str:
     return "#ffffff" if contrast_ratio(background, "#ffffff") >= contrast_ratio(background, "#000000") else "#000000"
 
 
+#: Where each brand colour is drawn, against which backgrounds, and the WCAG 2.1 ratio it needs there. The primary
+#: colour is link and heading text on white (1.4.3, 4.5:1; the dark scheme gets a lightened shade, see brand_css);
+#: the accent colour marks focus, the rubric's passing level and status notes on both schemes (1.4.11, 3:1).
+#: Text drawn *on* a brand colour is white or black by contrast_text, which always reaches 4.5:1.
+_BRAND_CONTRAST = {
+    "primary": (("white", "#ffffff"),), "accent": (("white", "#ffffff"), ("the dark scheme's background", "#1e2129")),
+}
+_BRAND_MINIMUM = {"primary": (4.5, "text and links in this colour need 4.5:1 (WCAG 1.4.3)"),
+                  "accent": (3.0, "focus rings and highlights in this colour need 3:1 (WCAG 1.4.11)")}
+
+
+def brand_contrast_warnings(district: DistrictConfig) -> list[str]:
+    """One ``mkdocs.yml: extra.credfolio.colors.<name>: warning: …`` line per brand colour that is too faint where it is drawn."""
+    warnings = []
+    colors = district.settings.colors.model_dump()
+    for name, backgrounds in _BRAND_CONTRAST.items():
+        minimum, why = _BRAND_MINIMUM[name]
+        for label, background in backgrounds:
+            ratio = contrast_ratio(colors[name], background)
+            if ratio < minimum:
+                warnings.append(f"mkdocs.yml: extra.credfolio.colors.{name}: warning: {colors[name]} on {label} is "
+                                f"{ratio:.2f}:1; {why}")
+    return warnings
+
+
 def _mix(color: str, other: str, weight: float) -> str:
     """``weight`` of ``other`` mixed into ``color`` (sRGB, like CSS color-mix)."""
     channels = []
