@@ -91,6 +91,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
         "img-src 'self' data:",
+        # the verification panel fetches DID documents and status lists, which may live on another https host
+        "connect-src 'self' https:",
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",
@@ -297,8 +299,11 @@ def _render_in_pool(job: _Job, tasks: list[_Task], workers: int) -> None:
     chunks = [tasks[start:start + chunk_size] for start in range(0, len(tasks), chunk_size)]
     with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
                                                 initializer=_init_worker, initargs=(job,)) as pool:
-        for _count, problem in pool.map(_render_chunk, chunks):
+        futures = [pool.submit(_render_chunk, chunk) for chunk in chunks]
+        for future in concurrent.futures.as_completed(futures):
+            _count, problem = future.result()
             if problem is not None:
+                pool.shutdown(cancel_futures=True)  # the build fails: do not render the rest
                 raise SiteError(problem)
 
 
@@ -395,6 +400,8 @@ class _Manifest:
             for relative in _task_outputs(key):
                 with contextlib.suppress(FileNotFoundError):
                     (site_dir / relative).unlink()
+                with contextlib.suppress(OSError):  # the folder goes too once it is empty
+                    (site_dir / relative).parent.rmdir()
         todo = set()
         for key, digest in hashes.items():
             unchanged = same_build and self.groups.get(key) == digest
