@@ -129,3 +129,28 @@ def test_a_damaged_manifest_is_ignored(tmp_path, content):
     path.write_bytes(content)
     manifest = pages._Manifest.load(district, tmp_path / "site")
     assert manifest.groups == {} and manifest.fingerprint == ""
+
+
+def test_pages_kept_aside_while_mkdocs_cleans_the_site_make_the_rebuild_incremental(district, tmp_path):
+    site = tmp_path / "site"
+    first = render(district, site, workers=1)
+    (site / "badges" / "stale.json").write_text("{}")  # a badge file the wallet no longer has
+    before = {path: digest for path, digest in tree(site).items() if path != "badges/stale.json"}
+    assert pages.stash_previous_pages(district.config, site)
+    for entry in site.iterdir():  # what `mkdocs serve` does before each rebuild (hidden entries stay)
+        if not entry.name.startswith("."):
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    pages.restore_previous_pages(site)
+    assert not (site / pages.PREVIOUS_DIR).exists() and not (site / "badges" / "stale.json").exists()
+    again = render(district, site, workers=1)
+    assert again.rendered == 0 and again.reused == first.rendered
+    assert tree(site) == before
+
+
+def test_nothing_is_kept_aside_without_a_manifest_of_that_site(district, tmp_path):
+    site = tmp_path / "site"
+    (site / "badges").mkdir(parents=True)
+    (site / pages.PREVIOUS_DIR / "badges").mkdir(parents=True)  # left by a failed build
+    (district.root / pages.CACHE_DIR / pages.MANIFEST_FILE).unlink(missing_ok=True)
+    assert not pages.stash_previous_pages(district.config, site)
+    assert (site / "badges").is_dir() and not (site / pages.PREVIOUS_DIR).exists()

@@ -314,15 +314,65 @@ def _task_key(task: _Task) -> str:
     return f"{task[0]}:{task[1]}"
 
 
-def _task_outputs(key: str) -> list[str]:
-    """Site paths a page group writes (what is deleted when the group goes away)."""
+def _task_outputs(key: str, *, removing: bool = False) -> list[str]:
+    """Site paths a page group writes; ``removing``: also what goes with it when the group goes away."""
     kind, ident = key.split(":", 1)
     if kind == "badge":
+        # a badge's published JSON names its teacher: when its pages go, it goes (publish_wallet copies it back if due)
         return [f"badges/{ident}/index.html", f"badges/{ident}/certificate/index.html",
-                f"badges/{ident}.png", f"badges/{ident}.svg"]
+                f"badges/{ident}.png", f"badges/{ident}.svg"] + ([f"badges/{ident}.json"] if removing else [])
     if kind == "withdrawn":
         return [f"badges/{ident}/index.html"]
     return [f"wallet/{ident}/index.html", f"wallet/{ident}/transcript.csv"]
+
+
+#: Hidden folder in the site folder holding the last build's pages while MkDocs cleans the site folder
+#: (MkDocs leaves entries starting with "." alone); :func:`restore_previous_pages` puts them back.
+PREVIOUS_DIR = ".credfolio-previous"
+#: The folders of the site that hold only pages this module writes (and the badge JSON publish_wallet copies).
+GENERATED_TREES = ("badges", "wallet")
+
+
+def stash_previous_pages(district: DistrictConfig, site_dir: Path | str) -> bool:
+    """Before MkDocs cleans ``site_dir`` (``mkdocs serve`` rebuilds), move the last build's pages aside.
+
+    Only when the incremental manifest describes this site folder, so that the next
+    :func:`write_wallet_pages` can keep what did not change instead of rendering every page again.
+    Returns whether anything was moved.
+    """
+    site_dir = Path(site_dir)
+    stash = site_dir / PREVIOUS_DIR
+    if stash.exists():
+        shutil.rmtree(stash, ignore_errors=True)  # left by a build that failed: never trusted
+    manifest = _Manifest.load(district, site_dir)
+    if not manifest.groups:
+        return False
+    moved = False
+    for name in GENERATED_TREES:
+        if (site_dir / name).is_dir() and not (site_dir / name).is_symlink():
+            stash.mkdir(exist_ok=True)
+            os.replace(site_dir / name, stash / name)
+            moved = True
+    return moved
+
+
+def restore_previous_pages(site_dir: Path | str) -> None:
+    """Put stashed pages back where the build has not written anything of its own, and drop the stash.
+
+    Run before :func:`credfolio.site.publish_wallet`; :func:`write_wallet_pages` then deletes what
+    is gone and rewrites what changed.
+    """
+    site_dir = Path(site_dir)
+    stash = site_dir / PREVIOUS_DIR
+    if not stash.is_dir():
+        return
+    for name in GENERATED_TREES:
+        if (stash / name).is_dir() and not (site_dir / name).exists():
+            os.replace(stash / name, site_dir / name)
+    shutil.rmtree(stash, ignore_errors=True)
+    # Signed badge files are not pages: publish_wallet copies exactly the ones due, so none is kept.
+    for path in (site_dir / "badges").glob("*.json"):
+        path.unlink()
 
 
 def _digest(*parts: object) -> str:
@@ -397,7 +447,7 @@ class _Manifest:
         """Delete the files of groups that are gone; return the groups to render."""
         same_build = fingerprint == self.fingerprint
         for key in self.groups.keys() - hashes.keys():
-            for relative in _task_outputs(key):
+            for relative in _task_outputs(key, removing=True):
                 with contextlib.suppress(FileNotFoundError):
                     (site_dir / relative).unlink()
                 with contextlib.suppress(OSError):  # the folder goes too once it is empty

@@ -89,6 +89,8 @@ def on_config(config):
         config["extra_javascript"].append(value)
     if district.settings.logo and not config["theme"].get("logo"):
         config["theme"]["logo"] = district.settings.logo
+    # `mkdocs serve` cleans the site folder before each rebuild: keep the last wallet pages for an incremental one
+    pages.stash_previous_pages(district, Path(config["site_dir"]))
     config["extra"][_STATE_KEY] = _BuildState(
         district=district,
         catalog=catalog,
@@ -191,6 +193,7 @@ def on_post_build(config) -> None:
     try:
         write_exports(state.catalog, state.district, site_dir, generated=state.generated,
                       env=state.env, text_env=state.text_env)
+        pages.restore_previous_pages(site_dir)
         publish_wallet(state.district, site_dir, now=datetime.now(UTC))
         # no env: large wallets render in worker processes, which build the district's environment themselves
         pages.write_wallet_pages(state.district, state.catalog, site_dir, now=datetime.now(UTC))
