@@ -25,6 +25,7 @@ Usage (from the repository root, after ``npm ci --prefix tests/interop``)::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import random
@@ -69,7 +70,9 @@ def prepare(folder: Path, count: int, teachers: int, credentials: int, seed: int
     rng = random.Random(seed)
     public = [(teacher, True) for teacher in load_teachers(config).values()]
     # teachers who did not opt in have no file: their badges go to the private folder
-    private = [(teacher, False) for teacher, _ in make_teachers(max(1, len(public) // 9), rng)]
+    # (their own slugs, which make their e-mail addresses, so no private teacher shares an opted-in one's address)
+    private = [(dataclasses.replace(teacher, slug=f"private-{teacher.slug}"), False)
+               for teacher, _ in make_teachers(max(1, len(public) // 9), rng)]
     rows = award_rows(public + private, load_catalog(district), count, as_of=AS_OF, rng=rng)
     return district, folder / "keys", write_award_csv(folder / "awards.csv", rows)
 
@@ -82,7 +85,7 @@ def issue(district: Path, keys: Path, csv_path: Path, private: Path) -> float:
                                env=environment, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if completed.returncode != 0:
-        raise SystemExit(f"credfolio issue failed ({completed.returncode}): {completed.stderr.strip()}")
+        raise SystemExit(f"credfolio issue failed ({completed.returncode}): " + "\n".join(completed.stderr.strip().splitlines()[-5:]))
     print("    " + completed.stdout.strip().splitlines()[0], flush=True)
     return seconds
 
