@@ -41,7 +41,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils import get_relative_url, nest_paths
 
-from credfolio import browser, exports, pages, submissions, verdicts, wallet
+from credfolio import browser, csp, exports, pages, submissions, verdicts, wallet
 from credfolio.catalog import GRADE_BANDS, Catalog, CredentialDefinition, Stack
 from credfolio.config import DistrictConfig, load_district
 from credfolio.errors import CredfolioError, SiteError
@@ -162,6 +162,31 @@ def on_page_context(context, page, config, nav):
         if body is not None:
             page.content = body
     return context
+
+
+def on_startup(command: str, dirty: bool = False) -> None:
+    """Remember whether this is ``mkdocs serve``: its live-reload script is inline and unhashable."""
+    global _SERVING
+    _SERVING = command == "serve"
+
+
+_SERVING = False
+
+
+def on_post_page(output: str, page, config) -> str:
+    """Give every MkDocs-rendered page a Content-Security-Policy (see :mod:`credfolio.csp`).
+
+    Not under ``mkdocs serve``: the live-reload script it injects into each page is inline and
+    changes on every request, so a hash-based policy would stop the preview from reloading.
+    """
+    return output if _SERVING else csp.add_content_security_policy(output)
+
+
+def on_post_template(output: str, template_name: str, config) -> str:
+    """The same policy for the theme's static HTML templates (``404.html``)."""
+    if _SERVING or not template_name.endswith(".html"):
+        return output
+    return csp.add_content_security_policy(output)
 
 
 def _page_template(state: _BuildState, generated: GeneratedPage, link: Callable[[str], str]) -> tuple[str, dict[str, Any], dict[str, Any]]:
