@@ -485,3 +485,24 @@ def test_credential_and_badge_images_have_alternative_text():
 
 def test_no_request_left_127_0_0_1(browser):
     assert browser.outside_requests == []
+
+
+def _visible_headings(element, hidden: bool = False) -> Iterator[int]:
+    hidden = hidden or "hidden" in element.attrs or element.attrs.get("aria-hidden") == "true"
+    if re.fullmatch(r"h[1-6]", element.tag) and not hidden:
+        yield int(element.tag[1])
+    for child in element.children:
+        yield from _visible_headings(child, hidden)
+
+
+@pytest.mark.parametrize("page_type", [t for t in PAGE_TYPES if "verdict" not in t])
+def test_headings_never_skip_a_level_without_javascript(page_type):
+    # axe's heading-order sees the page after its scripts ran; this reads the HTML as served, hidden parts left out
+    # (the catalog's filter form stays hidden until its script runs).
+    site, paths = _sample()
+    if page_type not in paths:
+        pytest.skip(f"the sample site has no {page_type}")
+    levels = list(_visible_headings(parsed_page(site, paths[page_type].split("?")[0].rstrip("/"))))
+    assert levels and levels.count(1) == 1, f"{page_type}: headings {levels}"
+    jumps = [(before, after) for before, after in zip(levels, levels[1:]) if after > before + 1]
+    assert not jumps, f"{page_type}: a heading skips a level: {jumps} in {levels}"
