@@ -405,15 +405,16 @@ _UUID_REFERENCE = re.compile(rb"urn:uuid:([0-9a-fA-F-]{36})")
 
 
 def _build_fingerprint(district: DistrictConfig) -> str:
-    """A hash of what every page shares: credfolio's code and templates, overrides, mkdocs.yml and the catalog."""
-    digest = hashlib.sha256(credfolio.__version__.encode())
-    folders = [_PACKAGE_DIR, district.root / "overrides", district.catalog_path]
-    for folder in folders:
+    """A hash of what every page shares: the code and templates that render them, overrides, mkdocs.yml and the catalog."""
+    from credfolio.verdicts import code_fingerprint
+
+    digest = hashlib.sha256(code_fingerprint(("pages",), _PACKAGE_DIR / "templates").encode("ascii"))
+    for folder in (district.root / "overrides", district.catalog_path):
         if not folder.is_dir():
             continue
         for path in sorted(folder.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-                digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+            if path.is_file():
+                digest.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
     digest.update((district.root / "mkdocs.yml").read_bytes() if (district.root / "mkdocs.yml").is_file() else b"")
     return digest.hexdigest()
 

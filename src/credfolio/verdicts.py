@@ -258,19 +258,50 @@ def _save(path: Path, fingerprint: str, entries: dict[str, dict[str, Any]]) -> N
 
 
 _PACKAGE_DIR = Path(credfolio.__file__).resolve().parent
-_fingerprint: str | None = None
+_fingerprints: dict[str, str] = {}
+
+
+def code_fingerprint(modules: tuple[str, ...], *extra_folders: Path) -> str:
+    """SHA-256 over credfolio's version and the source of ``credfolio.<module>`` (each of ``modules``) and every credfolio module it imports.
+
+    Imports are followed through the source (``import credfolio.x`` / ``from credfolio import x`` /
+    ``from credfolio.x import …``, at any depth), so a change to any code the result depends on gives
+    a new fingerprint while unrelated modules can change freely. Files under ``extra_folders`` count too.
+    """
+    import ast
+
+    key = "\0".join([*modules, *map(str, extra_folders)])
+    if key in _fingerprints:
+        return _fingerprints[key]
+    seen: set[str] = set()
+    pending = list(modules)
+    while pending:
+        name = pending.pop()
+        path = _PACKAGE_DIR / f"{name}.py"
+        if name in seen or not path.is_file():
+            continue
+        seen.add(name)
+        for node in ast.walk(ast.parse(path.read_bytes())):
+            if isinstance(node, ast.ImportFrom) and node.module and (node.module == "credfolio" or node.module.startswith("credfolio.")):
+                if node.module == "credfolio":
+                    pending.extend(alias.name for alias in node.names)
+                else:
+                    pending.append(node.module.split(".")[1])
+            elif isinstance(node, ast.Import):
+                pending.extend(alias.name.split(".")[1] for alias in node.names if alias.name.startswith("credfolio."))
+    digest = hashlib.sha256(credfolio.__version__.encode("utf-8"))
+    files = [_PACKAGE_DIR / f"{name}.py" for name in sorted(seen)]
+    for folder in extra_folders:
+        files += sorted(path for path in Path(folder).rglob("*") if path.is_file() and "__pycache__" not in path.parts)
+    for path in files:
+        digest.update(path.relative_to(_PACKAGE_DIR).as_posix().encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    _fingerprints[key] = digest.hexdigest()
+    return _fingerprints[key]
 
 
 def verifier_fingerprint() -> str:
-    """SHA-256 over credfolio's version, Python modules and bundled contexts: a new verifier starts a new cache."""
-    global _fingerprint
-    if _fingerprint is None:
-        digest = hashlib.sha256(credfolio.__version__.encode("utf-8"))
-        for path in sorted([*_PACKAGE_DIR.glob("*.py"), *(_PACKAGE_DIR / "contexts").rglob("*")]):
-            if path.is_file() and path.suffix != ".pyc":
-                digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
-        _fingerprint = digest.hexdigest()
-    return _fingerprint
+    """:func:`code_fingerprint` of the verifier and this module, with the bundled JSON-LD contexts."""
+    return code_fingerprint(("verify", "verdicts"), _PACKAGE_DIR / "contexts")
 
 
 # --- processes ------------------------------------------------------------------------------------------------
