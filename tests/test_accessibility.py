@@ -397,6 +397,17 @@ def test_keyboard_alone_clears_the_filters_with_the_reset_button(browser):
     assert state["shown"] == state["total"]
 
 
+def test_keyboard_alone_switches_the_colour_scheme(browser):
+    tab = browser.context(color_scheme="light").new_page()
+    try:
+        tab.goto(browser.base_url + browser.paths["guide page"])
+        _tab_until(tab, lambda f: f["name"] == "__palette", limit=10)
+        _press(tab, "Enter")  # the toggle is a radio that is already checked: Material switches on Enter
+        assert tab.evaluate("() => document.body.getAttribute('data-md-color-scheme')") == "slate"
+    finally:
+        tab.context.close()
+
+
 def _active_badge_json(browser) -> Path:
     badge_id = browser.paths["badge page"].split("/")[1]
     return browser.site / "badges" / f"{badge_id}.json"
