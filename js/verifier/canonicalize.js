@@ -211,10 +211,69 @@ export async function canonicalize(document, {numberProblems = []} = {}) {
   }
   checkExpanded(expanded, document);
   try {
-    const dataset = await jsonld.toRDF(expanded, {skipExpansion: true, produceGeneralizedRdf: false, safe: false, base: null});
+    const dataset = await withIndexedHasValue(() => jsonld.toRDF(expanded, {skipExpansion: true, produceGeneralizedRdf: false, safe: false, base: null}));
     // maxWorkFactor 1 (rdf-canonize's default, and proof.py's budget): a hostile graph cannot run for hours.
     return await rdfCanonize.canonize(dataset, {algorithm: 'RDFC-1.0', format: 'application/n-quads', maxWorkFactor: 1});
   } catch (error) {
     throw new CanonicalizationError(explain(error));
   }
+}
+
+// jsonld.js drops duplicate values while it builds the node map by comparing each new value with every
+// value the property already has: n values cost n² comparisons, so a 0.5 MB badge with 50,000 tags
+// froze the page for minutes (pyld has the same flaw; proof.py's _indexed_has_value is the twin of
+// this). While toRDF runs, util.hasValue answers from a hash index per (subject, property), exactly as
+// util.compareValues would (=== primitives; same @value/@type/@language/@index; same @id). Values it
+// cannot key (JSON literals, arrays, odd objects) are still compared one by one. The node map only
+// appends values, so the index grows with the array.
+async function withIndexedHasValue(run) {
+  const util = jsonld.util;
+  const original = util.hasValue;
+  const indexes = new WeakMap(); // subject -> Map(property -> {values, counted, keys, unkeyed})
+  util.hasValue = (subject, property, value) => {
+    if (!util.hasProperty(subject, property)) return false;
+    let values = subject[property];
+    const isList = isPlainObject(values) && has(values, '@list');
+    if (isList) values = values['@list'];
+    if (!Array.isArray(values)) return Array.isArray(value) ? false : util.compareValues(value, values);
+    let byProperty = indexes.get(subject);
+    if (!byProperty) indexes.set(subject, (byProperty = new Map()));
+    let entry = byProperty.get(property);
+    if (!entry || entry.values !== values || entry.counted > values.length) {
+      entry = {values, counted: 0, keys: new Set(), unkeyed: []};
+      byProperty.set(property, entry);
+    }
+    for (let i = entry.counted; i < values.length; ++i) {
+      const key = valueKey(values[i]);
+      if (key === null) entry.unkeyed.push(values[i]);
+      else entry.keys.add(key);
+    }
+    entry.counted = values.length;
+    const key = valueKey(value);
+    if (key === null) return values.some((item) => util.compareValues(value, item));
+    return entry.keys.has(key) || entry.unkeyed.some((item) => util.compareValues(value, item));
+  };
+  try {
+    return await run();
+  } finally {
+    util.hasValue = original;
+  }
+}
+
+const isPlainObject = (value) => Object.prototype.toString.call(value) === '[object Object]';
+const has = (node, key) => Object.prototype.hasOwnProperty.call(node, key);
+const KEYABLE = new Set(['string', 'number', 'boolean']);
+const optionalText = (value) => value === undefined || typeof value === 'string';
+
+/** A string equal for exactly the values jsonld.js's compareValues calls equal, or null. */
+function valueKey(value) {
+  if (value === null || KEYABLE.has(typeof value)) return JSON.stringify(['primitive', typeof value, value]);
+  if (!isPlainObject(value)) return null;
+  if ('@value' in value) {
+    const inner = value['@value'];
+    if ('@id' in value || !KEYABLE.has(typeof inner) || ![value['@type'], value['@language'], value['@index']].every(optionalText)) return null;
+    return JSON.stringify(['@value', typeof inner, inner, value['@type'] ?? null, value['@language'] ?? null, value['@index'] ?? null]);
+  }
+  if ('@id' in value && typeof value['@id'] === 'string') return JSON.stringify(['@id', value['@id']]);
+  return null;
 }

@@ -24,6 +24,7 @@ the one without the fallback vocabulary, and the tests check the output is byte-
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import copy
 import hashlib
 import json
@@ -213,7 +214,8 @@ def _expanded_to_dataset(expanded: list[Any]) -> dict[str, list[Any]]:
     processor = jsonld.JsonLdProcessor()
     issuer = IdentifierIssuer("_:b")
     node_map: dict[str, Any] = {"@default": {}}
-    processor._create_node_map(expanded, node_map, "@default", issuer)
+    with _indexed_has_value():
+        processor._create_node_map(expanded, node_map, "@default", issuer)
     options = {"produceGeneralizedRdf": False, "rdfDirection": None, "processingMode": "json-ld-1.1"}
     dataset = {}
     for graph_name, graph in sorted(node_map.items()):
@@ -221,6 +223,80 @@ def _expanded_to_dataset(expanded: list[Any]) -> dict[str, list[Any]]:
         if graph_name == "@default" or _ABSOLUTE_IRI.match(graph_name) or graph_name.startswith("_:"):
             dataset[graph_name] = processor._graph_to_rdf(graph, issuer, options)
     return dataset
+
+
+@contextlib.contextmanager
+def _indexed_has_value() -> Iterator[None]:
+    """pyld's ``has_value`` with a hash index per (subject, property) instead of a scan, while the node map is built.
+
+    Building the node map drops duplicate values by comparing each new value with every value the
+    property already has, so a property with n values costs n² comparisons: a 100 KB badge with
+    10,000 tags took over five minutes. The index answers exactly as ``compare_values`` does (same
+    primitive with the same bool-ness; same ``@value``/``@type``/``@language``/``@index``; same
+    ``@id``); values it cannot key (JSON literals, lists, odd objects) are still compared one by one.
+    Values are only ever appended while the map is built, so the index grows with the list. Like the
+    rest of this module (and pyld itself) this is not thread-safe: the class attribute is swapped
+    for the duration of the call.
+    """
+    processor_class = jsonld.JsonLdProcessor
+    original = processor_class.__dict__["has_value"]
+    compare = processor_class.compare_values
+    indexes: dict[tuple[int, str], list[Any]] = {}
+
+    def has_value(subject: dict[str, Any], prop: str, value: Any) -> bool:
+        if prop not in subject:
+            return False
+        values = subject[prop]
+        if isinstance(values, dict) and "@list" in values:
+            values = values["@list"]
+        if not isinstance(values, list):
+            return False if isinstance(value, list) else compare(value, values)
+        if not values:
+            return False
+        entry = indexes.get((id(subject), prop))
+        if entry is None or entry[0] is not values or entry[1] > len(values):
+            entry = indexes[(id(subject), prop)] = [values, 0, set(), []]
+        _, counted, keys, unkeyed = entry
+        for item in values[counted:]:
+            item_key = _value_key(item)
+            if item_key is None:
+                unkeyed.append(item)
+            else:
+                keys.add(item_key)
+        entry[1] = len(values)
+        key = _value_key(value)
+        if key is None:
+            return any(compare(value, item) for item in values)
+        return key in keys or any(compare(value, item) for item in unkeyed)
+
+    processor_class.has_value = staticmethod(has_value)
+    try:
+        yield
+    finally:
+        processor_class.has_value = original
+
+
+def _value_key(value: Any) -> tuple[Any, ...] | None:
+    """A hashable key equal for exactly the values pyld's ``compare_values`` calls equal, or None."""
+    try:
+        if isinstance(value, dict):
+            if "@value" in value:
+                if "@id" in value or isinstance(value["@value"], dict | list):
+                    return None
+                inner = value["@value"]
+                key: tuple[Any, ...] = ("@value", value.get("@type"), value.get("@language"), value.get("@index"), isinstance(inner, bool), inner)
+            elif value.get("@id") is not None:
+                key = ("@id", value["@id"])
+            else:
+                return None
+        elif isinstance(value, list):
+            return None
+        else:
+            key = ("primitive", isinstance(value, bool), value)
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 class _BudgetedURDNA2015(URDNA2015):
