@@ -24,6 +24,9 @@ import {checkStatus, StatusError} from './status.js';
 
 export const CHECK_IDS = ['structure', 'schema', 'contexts', 'proof', 'issuer_key', 'dates', 'status'];
 export const STATES = ['verified', 'expired', 'revoked', 'suspended', 'failed', 'unknown-status'];
+// More proofs than this are refused unchecked (credfolio.verify.MAX_PROOFS): each costs a
+// canonicalization and a key lookup, and real credentials carry one or two.
+export const MAX_PROOFS = 16;
 export const SUPPORTED_PROOF_TYPE = 'DataIntegrityProof';
 export const SUPPORTED_CRYPTOSUITE = 'eddsa-rdfc-2022';
 export const CLOCK_SKEW_MS = 5 * 60 * 1000;
@@ -186,6 +189,10 @@ async function evaluateProofs(document, issuer, session, contextsOk) {
   if (!proofs.length) {
     return [[[false, 'it has no signature (no proof), so anyone could have written it']],
       [[null, 'not checked: there is no signature whose key could be checked']]];
+  }
+  if (proofs.length > MAX_PROOFS) {
+    return [[[false, `it has ${proofs.length.toLocaleString('en-US')} proofs; credfolio checks at most ${MAX_PROOFS} (no credential needs more), so none was checked`]],
+      [[null, 'not checked: the signatures were not checked']]];
   }
   const unsigned = without(document, 'proof');
   const signatureResults = [];

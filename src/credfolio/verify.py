@@ -39,6 +39,10 @@ STATES = ("verified", "expired", "revoked", "suspended", "failed", "unknown-stat
 #: Raw credentials larger than this are refused unread: the largest a baked badge may carry (:mod:`credfolio.baking`).
 MAX_CREDENTIAL_BYTES = BAKED_CREDENTIAL_LIMIT
 
+#: More proofs than this are refused unchecked: each costs a canonicalization and a key lookup, and
+#: real credentials carry one or two.
+MAX_PROOFS = 16
+
 SUPPORTED_PROOF_TYPE = "DataIntegrityProof"
 SUPPORTED_CRYPTOSUITE = "eddsa-rdfc-2022"
 
@@ -224,6 +228,10 @@ def _evaluate_proofs(
     if not proofs:
         return [(False, "it has no signature (no proof), so anyone could have written it")], [
             (None, "not checked: there is no signature whose key could be checked")
+        ]
+    if len(proofs) > MAX_PROOFS:
+        return [(False, f"it has {len(proofs):,} proofs; credfolio checks at most {MAX_PROOFS} (no credential needs more), so none was checked")], [
+            (None, "not checked: the signatures were not checked")
         ]
     unsigned = {key: value for key, value in document.items() if key != "proof"}
     signature_results: list[tuple[bool | None, str]] = []
