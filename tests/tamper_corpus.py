@@ -41,7 +41,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from credfolio.credential import parse_datetime
 from credfolio.keys import did_key_for, public_key_to_multikey
-from credfolio.multibase import decode_multibase
+from credfolio.multibase import decode_multibase, encode_multibase
 from credfolio.proof import create_proof
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -185,8 +185,6 @@ def _replace_once(old: str, new: str) -> Raw:
 
 
 def _flip_bit(proof_value: str) -> str:
-    from credfolio.multibase import encode_multibase
-
     signature = bytearray(decode_multibase(proof_value))
     signature[17] ^= 0x04
     return encode_multibase(bytes(signature))
@@ -248,6 +246,22 @@ def build_corpus(sample: Sample) -> list[Mutation]:
         document = copy.deepcopy(document)
         document["verificationMethod"][0]["revoked"] = (created - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
         return document
+
+    def did_edit(edit: Callable[[dict[str, Any]], None]) -> Callable[[dict], dict]:
+        def publish(document: dict[str, Any]) -> dict[str, Any]:
+            document = copy.deepcopy(document)
+            edit(document)
+            return document
+
+        return publish
+
+    def many_proofs(document):
+        template = document["proof"][0]
+        document["proof"] = [dict(template, proofValue=encode_multibase(number.to_bytes(64, "big"))) for number in range(1, 1001)]
+
+    def many_alignments(document):
+        template = document["credentialSubject"]["achievement"]["alignment"][0]
+        document["credentialSubject"]["achievement"]["alignment"] = [dict(template, targetCode=str(number)) for number in range(3000)]
 
     def duplicate_proof(document):
         document["proof"].append(copy.deepcopy(document["proof"][0]))
@@ -327,6 +341,17 @@ def build_corpus(sample: Sample) -> list[Mutation]:
         Mutation("proof not an object", "proof becomes an array holding a string", _at("proof", ["zSignedByTheDistrict"]), "schema", frozenset({"proof"})),
         Mutation("proof set with one bad proof", "a second copy of the proof with a flipped bit", _edit(bad_second_proof), "proof"),
         Mutation("proof set with the attacker's proof added", "the attacker adds his own valid did:key proof beside the district's", resign(sample.attacker, f"{attacker_did_key}#{attacker_multikey}", keep_proofs=True), "issuer_key"),
+        Mutation("proof array empty", "proof becomes []", _at("proof", []), "proof"),
+        Mutation("proof null", "proof becomes null", _at("proof", None), "schema", frozenset({"proof"})),
+        Mutation("verificationMethod as an object", "the key reference becomes an embedded object", _at("proof.0.verificationMethod", lambda vm: {"id": vm}), "schema", frozenset({"proof"})),
+        Mutation("verificationMethod with a query", "did:web:…?versionId=1#key-1 (another DID URL than the issuer's)", _at("proof.0.verificationMethod", lambda vm: vm.replace("#", "?versionId=1#")), "issuer_key"),
+        Mutation("verificationMethod in upper case", "the DID's host in upper case", _at("proof.0.verificationMethod", lambda vm: vm.replace("riverbend", "RIVERBEND")), "issuer_key"),
+        Mutation("proofValue with a trailing newline", "a newline after the signature", _at("proof.0.proofValue", lambda v: v + "\n"), "proof"),
+        Mutation("proofValue with an upper-case Z", "Z (base58flickr) instead of z", _at("proof.0.proofValue", lambda v: "Z" + v[1:]), "proof"),
+        Mutation("proof gains a domain", "a defined proof property (domain) added after signing", _at("proof.0.domain", "evil.example"), "proof"),
+        Mutation("proof gains an undefined property", "an extra proof property no context defines", _at("proof.0.signedBy", "the superintendent"), "proof"),
+        Mutation("proof gains a foreign @context", "the proof carries its own, different @context", _at("proof.0.@context", ["https://www.w3.org/ns/credentials/v2", "https://evil.example/context.json"]), "proof"),
+        Mutation("1,000 proofs", "a proof set of 1,000 distinct invalid signatures", _edit(many_proofs), "proof"),
         # --- other keys ------------------------------------------------------------------------------------
         Mutation("signed by another key claiming key-1", "a valid signature by a key not in did.json, naming the district's key-1", resign(sample.attacker, f"{did}#key-1"), "proof"),
         Mutation("signed by another key claiming an unlisted key id", "signed by the attacker, naming the district's DID and a key id did.json does not list", resign(sample.attacker, f"{did}#key-2"), "issuer_key"),
@@ -335,6 +360,10 @@ def build_corpus(sample: Sample) -> list[Mutation]:
         Mutation("signed by a key marked revoked in did.json", "did.json lists key-2 as revoked the day before the signature", resign(sample.rogue_insider, f"{did}#key-2"), "issuer_key", did_document=with_key_2(revoked=created - timedelta(days=1))),
         Mutation("signed by a key not in assertionMethod", "did.json lists key-2 but does not authorize it to sign credentials", resign(sample.rogue_insider, f"{did}#key-2"), "issuer_key", did_document=with_key_2(in_assertion_method=False)),
         Mutation("district key marked revoked before the signature", "did.json marks key-1 compromised the day before the badge was signed", lambda raw: raw, "issuer_key", frozenset({"status"}), did_document=key_1_revoked),
+        Mutation("did.json names another DID", "the published DID document's id is another DID", lambda raw: raw, "issuer_key", frozenset({"status"}), did_document=did_edit(lambda d: d.update(id="did:web:evil.example"))),
+        Mutation("did.json key-1 of another type", "key-1 is published as an Ed25519VerificationKey2020", lambda raw: raw, "issuer_key", frozenset({"status"}), did_document=did_edit(lambda d: d["verificationMethod"][0].update(type="Ed25519VerificationKey2020"))),
+        Mutation("did.json without key-1 in assertionMethod", "key-1 is no longer authorized to sign credentials", lambda raw: raw, "issuer_key", frozenset({"status"}), did_document=did_edit(lambda d: d.update(assertionMethod=[]))),
+        Mutation("did.json key-1 expired before the signature", "key-1 carries an expires date before the badge was signed", lambda raw: raw, "issuer_key", frozenset({"status"}), did_document=did_edit(lambda d: d["verificationMethod"][0].update(expires=(created - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")))),
         # --- vocabulary ------------------------------------------------------------------------------------
         Mutation("undefined term at the top level", "an extra property no context defines", _at("hoursEarned", 40), "contexts"),
         Mutation("undefined term in the achievement", "an extra achievement property no context defines", _at("credentialSubject.achievement.salaryStep", "Step 4"), "contexts"),
@@ -345,6 +374,12 @@ def build_corpus(sample: Sample) -> list[Mutation]:
         Mutation("extra unknown context", "an unknown context URL appended", _at("@context", lambda c: [*c, "https://evil.example/context.json"]), "contexts"),
         Mutation("extra inline context redefining a term", "an inline context maps name to another IRI", _at("@context", lambda c: [*c, {"name": "https://evil.example/name"}]), "contexts"),
         Mutation("extra inline context with a vocabulary", "an inline @vocab makes an undefined property look defined", _edit(lambda d: d.update({"@context": [*d["@context"], {"@vocab": "https://evil.example/vocab#"}], "hoursEarned": 40})), "proof"),
+        Mutation("@id beside id", "the credential gets an @id as well as its id", _at("@id", "urn:uuid:00000000-0000-4000-8000-000000000000"), "contexts"),
+        Mutation("@included node injected", "an extra node smuggled in with @included", _at("@included", [{"id": "urn:uuid:11111111-1111-4111-8111-111111111111", "type": ["Profile"], "name": "Mallory"}]), "proof"),
+        Mutation("validFrom the same instant in another zone", "validFrom rewritten with a +02:00 offset (same moment)", _at("validFrom", lambda t: (parse_datetime(t) + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S+02:00")), "proof"),
+        Mutation("credentialStatus id changed", "the status entry's own id changes", _at("credentialStatus.id", lambda i: i + "0"), "proof"),
+        Mutation("number written with an exponent", "creditsAvailable 1E2 (JavaScript reads an integer, Python a float)", _replace_once('"achievementType": ', '"creditsAvailable": 1E2, "achievementType": '), "contexts"),
+        Mutation("number overflowing to infinity", "creditsAvailable 1e400", _replace_once('"achievementType": ', '"creditsAvailable": 1e400, "achievementType": '), "contexts"),
         # --- Unicode ---------------------------------------------------------------------------------------
         Mutation("Cyrillic a in the credential name", "a Latin a replaced by U+0430", _at("name", _cyrillic_a), "proof"),
         Mutation("Cyrillic a in the issuer name", "a Latin a in the issuer's name replaced by U+0430", _at("issuer.name", lambda n: n.replace("e", "\u0435", 1)), "proof"),
@@ -364,6 +399,8 @@ def build_corpus(sample: Sample) -> list[Mutation]:
         Mutation("trailing data", "a second JSON object after the badge", lambda raw: raw + b'{"name": "x"}', "structure"),
         Mutation("badge inside an array", "the badge wrapped in a JSON array", lambda raw: b"[" + raw + b"]", "structure"),
         Mutation("10 MB string", "a 10 MB description", _at("description", "x" * 10_000_000), "structure"),
+        Mutation("20,000 tags", "the achievement gains 20,000 distinct tags (0.2 MB; minutes in plain pyld and jsonld.js, whose duplicate check is quadratic)", _at("credentialSubject.achievement.tag", [f"tag {number}" for number in range(20_000)]), "proof"),
+        Mutation("3,000 alignments", "3,000 blank-node alignments (1 MB)", _edit(many_alignments), "proof"),
         Mutation("deep nesting in the raw JSON", "100,000 nested arrays", lambda raw: raw[:-1].rstrip() + b', "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "structure"),
         Mutation("deep nesting of defined terms", "60 nested objects under a defined property", _at("credentialSubject.achievement.criteria.narrative", lambda _: _nest(60)), "schema", frozenset({"contexts"})),
         Mutation("integer too large for JavaScript", "an integer beyond 2^53 where a number is allowed", _at("credentialSubject.achievement.resultDescription.0.rubricCriterionLevel.0.points", 2**60), "schema", frozenset({"contexts"})),
@@ -373,3 +410,31 @@ def build_corpus(sample: Sample) -> list[Mutation]:
     if duplicates:
         raise AssertionError(f"mutation ids must be distinct: {sorted(duplicates)}")
     return mutations
+
+
+# --- benign rewrites: the same credential, which every verifier must still accept ------------------------
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """A change of JSON syntax only (the parsed credential is equal), so the badge must still verify."""
+
+    id: str
+    description: str
+    mutate: Raw
+
+
+def _reordered(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _reordered(value[key]) for key in reversed(list(value))}
+    if isinstance(value, list):
+        return [_reordered(item) for item in value]
+    return value
+
+
+BENIGN_REWRITES = [
+    Rewrite("minified", "no whitespace between tokens", lambda raw: json.dumps(json.loads(raw), separators=(",", ":"), ensure_ascii=False).encode("utf-8")),
+    Rewrite("keys in reverse order", "every object's keys reversed", lambda raw: _dump(_reordered(json.loads(raw)))),
+    Rewrite("ASCII with escapes", "every non-ASCII character written as a \\u escape", lambda raw: json.dumps(json.loads(raw), indent=1).encode("ascii")),
+    Rewrite("UTF-8 byte order mark", "the file starts with EF BB BF", lambda raw: b"\xef\xbb\xbf" + raw),
+]

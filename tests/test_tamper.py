@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from tamper_corpus import Mutation, Sample, build_corpus, find_sample, write_site
+from tamper_corpus import BENIGN_REWRITES, Mutation, Sample, build_corpus, find_sample, write_site
 
 from credfolio.config import load_district
 from credfolio.resolve import DEFAULT_MAX_BYTES, SiteResolver
@@ -94,7 +94,21 @@ def corpus(tmp_path_factory) -> Corpus:
         started = time.perf_counter()
         python = verify_credential(raw, now=sample.now, resolver=SiteResolver(site, site_url))
         cases[case_id] = Case(mutation, badge, site, python, time.perf_counter() - started)
+    for rewrite in BENIGN_REWRITES:
+        raw = rewrite.mutate(sample.raw)
+        badge = root / "badges" / f"benign-{_slug(rewrite.id)}.json"
+        badge.write_bytes(raw)
+        python = verify_credential(raw, now=sample.now, resolver=SiteResolver(district_site, site_url))
+        cases[_benign(rewrite.id)] = Case(None, badge, district_site, python, 0.0)
     return Corpus(sample, site_url, root, cases)
+
+
+def _benign(rewrite_id: str) -> str:
+    return f"benign: {rewrite_id}"
+
+
+#: The untampered badge and rewrites of its JSON syntax only: all three verifiers must accept each.
+CONTROLS = [CONTROL, *(_benign(rewrite.id) for rewrite in BENIGN_REWRITES)]
 
 
 def _mutation_ids() -> list[str]:
@@ -115,6 +129,7 @@ MUTATION_IDS = _mutation_ids()
 
 def test_the_corpus_is_large_and_covers_every_check_it_should(corpus):
     mutations = [case.mutation for case in corpus.cases.values() if case.mutation is not None]
+    assert len(corpus.cases) == 1 + len(mutations) + len(BENIGN_REWRITES)
     assert len(mutations) >= 45
     assert [m.id for m in mutations] == MUTATION_IDS
     by_check: dict[str, int] = {}
@@ -127,8 +142,9 @@ def test_the_corpus_is_large_and_covers_every_check_it_should(corpus):
 # --- (a) the Python verifier --------------------------------------------------------------------------------
 
 
-def test_the_untampered_badge_verifies_in_python(corpus):
-    case = corpus.cases[CONTROL]
+@pytest.mark.parametrize("case_id", CONTROLS, ids=CONTROLS)
+def test_the_untampered_badge_verifies_in_python(corpus, case_id):
+    case = corpus.cases[case_id]
     assert case.python.state == "verified", case.python.to_json()
 
 
@@ -156,8 +172,9 @@ def _cli(corpus: Corpus, case: Case, capsys) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
-def test_the_untampered_badge_verifies_with_the_cli(corpus, capsys):
-    code, out, _ = _cli(corpus, corpus.cases[CONTROL], capsys)
+@pytest.mark.parametrize("case_id", CONTROLS, ids=CONTROLS)
+def test_the_untampered_badge_verifies_with_the_cli(corpus, capsys, case_id):
+    code, out, _ = _cli(corpus, corpus.cases[case_id], capsys)
     assert code == 0 and json.loads(out)["state"] == "verified"
 
 
@@ -281,7 +298,8 @@ def _paste(page, corpus: Corpus) -> dict[str, str]:
 
 def test_the_untampered_badge_verifies_in_the_browser(corpus, browser_results):
     results, pasted = browser_results
-    assert results[CONTROL]["state"] == "verified", results[CONTROL]
+    for case_id in CONTROLS:
+        assert results[case_id]["state"] == "verified", (case_id, results[case_id])
     assert pasted == {CONTROL: "verified", "duplicate name key": "failed", "achievement name changed": "failed"}
 
 
