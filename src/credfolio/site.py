@@ -270,8 +270,14 @@ _KEY_MATERIAL = re.compile(rb"-----BEGIN (?:ENCRYPTED |EC |OPENSSH |RSA )?PRIVAT
 def refuse_key_material(site_dir: Path) -> None:
     """Fail the build if anything that looks like a private key ended up in the site folder."""
     for path in sorted(site_dir.rglob("*")):
-        if path.is_file() and not path.is_symlink() and _KEY_MATERIAL.search(path.read_bytes()):
+        if path.is_file() and not path.is_symlink() and _holds_key_material(path.read_bytes()):
             raise SiteError(f"{path.relative_to(site_dir)} contains private key material; refusing to publish the site")
+
+
+def _holds_key_material(data: bytes) -> bool:
+    # Every match of _KEY_MATERIAL contains one of these literals; a substring test is many times faster
+    # than the regular expression, which a large site would otherwise run over every byte of every file.
+    return (b"PRIVATE KEY-----" in data or b"z3u2" in data) and _KEY_MATERIAL.search(data) is not None
 
 
 # --- build state and generated pages --------------------------------------------------------------------
