@@ -438,3 +438,23 @@ BENIGN_REWRITES = [
     Rewrite("ASCII with escapes", "every non-ASCII character written as a \\u escape", lambda raw: json.dumps(json.loads(raw), indent=1).encode("ascii")),
     Rewrite("UTF-8 byte order mark", "the file starts with EF BB BF", lambda raw: b"\xef\xbb\xbf" + raw),
 ]
+
+
+def self_issued_with_duplicate_values(sample: Sample) -> bytes:
+    """A genuine badge of another issuer (the test's did:key) whose tags and alignments repeat values.
+
+    Both canonicalizers drop repeated values through an index rather than a scan (see
+    ``credfolio.proof._indexed_has_value``); the badge is signed in Python and must verify in the
+    browser too, so their canonical forms agree when values repeat.
+    """
+    document = sample.document
+    document.pop("proof")
+    document.pop("credentialStatus", None)
+    did = did_key_for(sample.attacker.public_key())
+    document["issuer"] = {"id": did, "type": ["Profile"], "name": "A teacher's own key"}
+    achievement = document["credentialSubject"]["achievement"]
+    achievement.pop("creator", None)
+    achievement["tag"] = ["data", "feedback", "data", "tag 1", "feedback", "tag 1", "Data"]
+    achievement["alignment"] = achievement["alignment"][:1] * 3
+    method = f"{did}#{public_key_to_multikey(sample.attacker.public_key())}"
+    return _dump(create_proof(document, private_key=sample.attacker, verification_method=method, created=sample.created))

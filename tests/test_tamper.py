@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from tamper_corpus import BENIGN_REWRITES, Mutation, Sample, build_corpus, find_sample, write_site
+from tamper_corpus import BENIGN_REWRITES, Mutation, Sample, build_corpus, find_sample, self_issued_with_duplicate_values, write_site
 
 from credfolio.config import load_district
 from credfolio.resolve import DEFAULT_MAX_BYTES, SiteResolver
@@ -100,6 +100,11 @@ def corpus(tmp_path_factory) -> Corpus:
         badge.write_bytes(raw)
         python = verify_credential(raw, now=sample.now, resolver=SiteResolver(district_site, site_url))
         cases[_benign(rewrite.id)] = Case(None, badge, district_site, python, 0.0)
+    raw = self_issued_with_duplicate_values(sample)
+    badge = root / "badges" / "self-issued-with-duplicate-values.json"
+    badge.write_bytes(raw)
+    python = verify_credential(raw, now=sample.now, resolver=SiteResolver(district_site, site_url))
+    cases[SELF_ISSUED] = Case(None, badge, district_site, python, 0.0)
     return Corpus(sample, site_url, root, cases)
 
 
@@ -108,7 +113,8 @@ def _benign(rewrite_id: str) -> str:
 
 
 #: The untampered badge and rewrites of its JSON syntax only: all three verifiers must accept each.
-CONTROLS = [CONTROL, *(_benign(rewrite.id) for rewrite in BENIGN_REWRITES)]
+SELF_ISSUED = "another issuer's badge with repeated values"
+CONTROLS = [CONTROL, *(_benign(rewrite.id) for rewrite in BENIGN_REWRITES), SELF_ISSUED]
 
 
 def _mutation_ids() -> list[str]:
@@ -129,7 +135,7 @@ MUTATION_IDS = _mutation_ids()
 
 def test_the_corpus_is_large_and_covers_every_check_it_should(corpus):
     mutations = [case.mutation for case in corpus.cases.values() if case.mutation is not None]
-    assert len(corpus.cases) == 1 + len(mutations) + len(BENIGN_REWRITES)
+    assert len(corpus.cases) == len(CONTROLS) + len(mutations)
     assert len(mutations) >= 45
     assert [m.id for m in mutations] == MUTATION_IDS
     by_check: dict[str, int] = {}
@@ -143,7 +149,7 @@ def test_the_corpus_is_large_and_covers_every_check_it_should(corpus):
 
 
 @pytest.mark.parametrize("case_id", CONTROLS, ids=CONTROLS)
-def test_the_untampered_badge_verifies_in_python(corpus, case_id):
+def test_each_control_verifies_in_python(corpus, case_id):
     case = corpus.cases[case_id]
     assert case.python.state == "verified", case.python.to_json()
 
@@ -173,7 +179,7 @@ def _cli(corpus: Corpus, case: Case, capsys) -> tuple[int, str, str]:
 
 
 @pytest.mark.parametrize("case_id", CONTROLS, ids=CONTROLS)
-def test_the_untampered_badge_verifies_with_the_cli(corpus, capsys, case_id):
+def test_each_control_verifies_with_the_cli(corpus, capsys, case_id):
     code, out, _ = _cli(corpus, corpus.cases[case_id], capsys)
     assert code == 0 and json.loads(out)["state"] == "verified"
 
@@ -296,7 +302,7 @@ def _paste(page, corpus: Corpus) -> dict[str, str]:
     return states
 
 
-def test_the_untampered_badge_verifies_in_the_browser(corpus, browser_results):
+def test_each_control_verifies_in_the_browser(corpus, browser_results):
     results, pasted = browser_results
     for case_id in CONTROLS:
         assert results[case_id]["state"] == "verified", (case_id, results[case_id])
