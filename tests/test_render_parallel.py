@@ -154,3 +154,29 @@ def test_nothing_is_kept_aside_without_a_manifest_of_that_site(district, tmp_pat
     (district.root / pages.CACHE_DIR / pages.MANIFEST_FILE).unlink(missing_ok=True)
     assert not pages.stash_previous_pages(district.config, site)
     assert (site / "badges").is_dir() and not (site / pages.PREVIOUS_DIR).exists()
+
+
+def test_a_build_that_stopped_half_way_is_not_trusted_by_the_next(district, tmp_path, monkeypatch):
+    copy = tmp_path / "district"
+    shutil.copytree(district.root, copy)
+    moved = LargeDistrict(copy, district.private, district.keys_dir, district.config, district.catalog)
+    moved.reload()
+    site = tmp_path / "site"
+    render(moved, site, workers=1)
+    before = tree(site)
+    teacher = wallet.teacher_path(moved.config, "teacher-00007")
+    original = teacher.read_text(encoding="utf-8")
+    teacher.write_text(original.replace("display_name: ", "display_name: Dr. ", 1), encoding="utf-8")
+    real = pages._render_tasks
+
+    def render_some_then_stop(renderer, tasks, public_ids):
+        real(renderer, tasks[: len(tasks) // 2 + 1], public_ids)
+        raise SiteError("interrupted")
+
+    monkeypatch.setattr(pages, "_render_tasks", render_some_then_stop)
+    with pytest.raises(SiteError, match="interrupted"):
+        render(moved, site, workers=1)
+    monkeypatch.setattr(pages, "_render_tasks", real)
+    teacher.write_text(original, encoding="utf-8")  # back to the inputs of the first build
+    assert render(moved, site, workers=1).rendered > 0
+    assert tree(site) == before

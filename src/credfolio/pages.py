@@ -459,15 +459,23 @@ class _Manifest:
             if not unchanged or not all((site_dir / relative).is_file() for relative in _task_outputs(key)):
                 todo.add(key)
         self.fingerprint, self.current = fingerprint, hashes
+        # Until this build finishes, the groups about to be written are recorded with no hash: if it stops
+        # half way, the next build renders them again (or deletes them, if they are gone by then).
+        pending = {key: ("" if key in todo else digest) for key, digest in hashes.items()}
+        self._write(pending)
         return todo
 
     def save(self) -> None:
         """Record this build (atomically; a cache that cannot be written only costs the next build time)."""
-        data = {"format": MANIFEST_FORMAT, "site_dir": self.site_dir, "fingerprint": self.fingerprint, "groups": self.current}
+        self._write(self.current)
+
+    def _write(self, groups: dict[str, str]) -> None:
+        data = {"format": MANIFEST_FORMAT, "site_dir": self.site_dir, "fingerprint": self.fingerprint, "groups": groups}
         try:
             fsutil.atomic_write_bytes(self.path, json.dumps(data, sort_keys=True).encode("utf-8"))
         except OSError:
-            pass
+            with contextlib.suppress(OSError):  # an outdated record must not survive: no record means a full render
+                self.path.unlink()
 
 
 def _copy_static(site_dir: Path) -> None:
