@@ -94,7 +94,7 @@ def _seeded_key(label: str) -> Ed25519PrivateKey:
 
 
 def find_sample(site_url: str, verify: Callable[[bytes, datetime], str]) -> Sample | None:
-    """The first sample wallet badge with an end date, a status entry and a composed accent that ``verify`` finds verified.
+    """The first sample wallet badge with an end date and a status entry that ``verify`` finds verified (one with a composed accent preferred).
 
     ``verify(raw, now)`` returns the state. The clock is one day after the latest of the badge's
     ``validFrom``, its proof's ``created`` and the status list's ``validFrom``, so a regenerated sample
@@ -104,12 +104,13 @@ def find_sample(site_url: str, verify: Callable[[bytes, datetime], str]) -> Samp
     if not did_path.is_file():
         return None
     issuer_did = json.loads(did_path.read_text(encoding="utf-8"))["id"]
-    for path in sorted((WALLET / "badges").glob("*.json")):
+    # Badges with a composed accent first, so the NFD mutation rewrites real text.
+    paths = sorted((WALLET / "badges").glob("*.json"), key=lambda path: (_nfd_unchanged(path.read_text(encoding="utf-8")), path.name))
+    for path in paths:
         raw = path.read_bytes()
         document = json.loads(raw)
-        text = raw.decode("utf-8")
         status = document.get("credentialStatus")
-        if "validUntil" not in document or not isinstance(status, dict) or unicodedata.normalize("NFD", text) == text:
+        if "validUntil" not in document or not isinstance(status, dict):
             continue
         list_path = WALLET / status["statusListCredential"].removeprefix(site_url)
         if not list_path.is_file():
@@ -120,6 +121,21 @@ def find_sample(site_url: str, verify: Callable[[bytes, datetime], str]) -> Samp
         if verify(raw, now) == "verified":
             return Sample(path, raw, site_url, issuer_did, now, created)
     return None
+
+
+def _nfd_unchanged(text: str) -> bool:
+    return unicodedata.normalize("NFD", text) == text
+
+
+def _canonically_equivalent_rewrite(text: str) -> str:
+    """The text in NFD; without any composed character, one singleton (Kelvin sign, Greek question mark) swapped in."""
+    decomposed = unicodedata.normalize("NFD", text)
+    if decomposed != text:
+        return decomposed
+    for plain, singleton in (("K", "\u212a"), (";", "\u037e")):  # NFC maps each singleton back to the plain character
+        if plain in text:
+            return text.replace(plain, singleton, 1)
+    raise ValueError("the sample badge has no character with a canonically equivalent spelling")
 
 
 def write_site(folder: Path, mutation: Mutation | None = None) -> Path:
@@ -383,7 +399,7 @@ def build_corpus(sample: Sample) -> list[Mutation]:
         # --- Unicode ---------------------------------------------------------------------------------------
         Mutation("Cyrillic a in the credential name", "a Latin a replaced by U+0430", _at("name", _cyrillic_a), "proof"),
         Mutation("Cyrillic a in the issuer name", "a Latin a in the issuer's name replaced by U+0430", _at("issuer.name", lambda n: n.replace("e", "\u0435", 1)), "proof"),
-        Mutation("NFD instead of NFC", "the whole badge rewritten in Unicode NFD (canonically equivalent text)", _text(lambda t: unicodedata.normalize("NFD", t)), "proof"),
+        Mutation("NFD instead of NFC", "the whole badge rewritten in Unicode NFD (canonically equivalent text)", _text(_canonically_equivalent_rewrite), "proof"),
         Mutation("zero-width space in the name", "U+200B inserted into the achievement name", _at("credentialSubject.achievement.name", lambda n: n[:4] + "\u200b" + n[4:]), "proof"),
         Mutation("right-to-left override in the name", "U+202E inserted into the credential name", _at("name", lambda n: "\u202e" + n), "proof"),
         Mutation("C0 control character in the name", "U+0007 (bell) in the achievement name", _at("credentialSubject.achievement.name", lambda n: n + "\u0007"), "contexts"),
