@@ -441,6 +441,8 @@ GUARD_CASES = [
     ("rejects an unknown context URL", make_badge(**{"@context": [CREDENTIALS_V2, "https://evil.example/ctx.json"]}), "unknown JSON-LD context https://evil.example/ctx.json"),
     ("rejects a relative context URL", make_badge(**{"@context": [CREDENTIALS_V2, "ctx.json"]}), "JSON-LD processing failed"),
     ("rejects a non-object context", make_badge(**{"@context": [CREDENTIALS_V2, 5]}), "JSON-LD processing failed"),
+    ("rejects @vocab outside a context", _badge_with(("credentialSubject", "@vocab"), "https://evil.example/"), "credentialSubject.@vocab: '@vocab' only has a meaning inside @context"),
+    ("rejects @protected outside a context", _badge_with(("@protected",), True), "only has a meaning inside @context"),
 ]
 # a reset @vocab only matters when an undefined term follows it
 GUARD_CASES[11][1]["credentialSubject"]["favoriteColor"] = "blue"
@@ -456,6 +458,12 @@ def test_canonicalize_guard(document, message):
 def test_canonicalize_refuses_what_the_loader_refuses():
     with pytest.raises(CanonicalizationError, match=f"unknown JSON-LD context {CREDENTIALS_V2}"):
         canonicalize(make_badge(), loader=refusing_loader)
+
+
+def test_context_keywords_inside_an_inline_context_are_accepted():
+    badge = make_badge(**{"@context": [CREDENTIALS_V2, OB_V3P0, {"@version": 1.1, "@vocab": "https://example.org/vocab#"}]})
+    badge["credentialSubject"]["favoriteColor"] = "blue"
+    assert "https://example.org/vocab#favoriteColor" in canonicalize(badge)
 
 
 def test_canonicalize_accepts_tab_newline_and_non_ascii_text():

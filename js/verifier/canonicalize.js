@@ -71,12 +71,15 @@ function checkText(text, path) {
   }
 }
 
-function checkJson(value, path, depth) {
+// Keywords that mean something only in a context definition; elsewhere expansion drops them silently.
+const CONTEXT_ONLY_KEYWORDS = new Set('@base @container @import @prefix @propagate @protected @version @vocab'.split(' '));
+
+function checkJson(value, path, depth, inContext = false) {
   if (depth > MAX_DEPTH) throw new CanonicalizationError(`${jsonPath(path)}: nested more than ${MAX_DEPTH} levels deep`);
   if (typeof value === 'string') {
     checkText(value, path);
   } else if (Array.isArray(value)) {
-    value.forEach((item, index) => checkJson(item, [...path, index], depth + 1));
+    value.forEach((item, index) => checkJson(item, [...path, index], depth + 1, inContext));
   } else if (isObject(value)) {
     for (const [key, item] of Object.entries(value)) {
       checkText(key, [...path, key]);
@@ -84,7 +87,11 @@ function checkJson(value, path, depth) {
         throw new CanonicalizationError(
           `${jsonPath([...path, key])}: '${key}' looks like a JSON-LD keyword but is not one, so it would not be signed`);
       }
-      checkJson(item, [...path, key], depth + 1);
+      if (CONTEXT_ONLY_KEYWORDS.has(key) && !inContext) {
+        throw new CanonicalizationError(
+          `${jsonPath([...path, key])}: '${key}' only has a meaning inside @context; here JSON-LD ignores it, so it would not be signed`);
+      }
+      checkJson(item, [...path, key], depth + 1, inContext || key === '@context');
     }
   } else if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new CanonicalizationError(`${jsonPath(path)}: ${value} is not a JSON number`);

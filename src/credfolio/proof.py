@@ -74,6 +74,8 @@ _JSON_LD_KEYWORDS = frozenset(
     "@base @container @context @direction @graph @id @import @included @index @json @language @list "
     "@nest @none @prefix @propagate @protected @reverse @set @type @value @version @vocab".split()
 )
+#: Keywords that mean something only in a context definition (JSON-LD 1.1 §9.15–9.16); elsewhere expansion drops them silently.
+_CONTEXT_ONLY_KEYWORDS = frozenset("@base @container @import @prefix @propagate @protected @version @vocab".split())
 _GUARD_CONTEXT = {"@vocab": UNDEFINED_TERM_PREFIX}
 
 
@@ -326,7 +328,7 @@ class _BudgetedURDNA2015(URDNA2015):
         return super().hash_n_degree_quads(id_, issuer)
 
 
-def _check_json(value: Any, path: tuple[str | int, ...], depth: int) -> None:
+def _check_json(value: Any, path: tuple[str | int, ...], depth: int, in_context: bool = False) -> None:
     """Refuse JSON values that JSON-LD processors would treat differently or silently drop."""
     if depth > MAX_DEPTH:
         raise CanonicalizationError(f"{_path(path)}: nested more than {MAX_DEPTH} levels deep")
@@ -341,10 +343,15 @@ def _check_json(value: Any, path: tuple[str | int, ...], depth: int) -> None:
                 raise CanonicalizationError(
                     f"{_path((*path, key))}: {key!r} looks like a JSON-LD keyword but is not one, so it would not be signed"
                 )
-            _check_json(item, (*path, key), depth + 1)
+            if key in _CONTEXT_ONLY_KEYWORDS and not in_context:
+                # Expansion ignores these outside a context, so the JSON would show a value nobody signed.
+                raise CanonicalizationError(
+                    f"{_path((*path, key))}: {key!r} only has a meaning inside @context; here JSON-LD ignores it, so it would not be signed"
+                )
+            _check_json(item, (*path, key), depth + 1, in_context or key == "@context")
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _check_json(item, (*path, index), depth + 1)
+            _check_json(item, (*path, index), depth + 1, in_context)
     elif isinstance(value, bool) or value is None:
         return
     elif isinstance(value, int):
