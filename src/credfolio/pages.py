@@ -326,11 +326,18 @@ def _task_outputs(key: str, *, removing: bool = False) -> list[str]:
     return [f"wallet/{ident}/index.html", f"wallet/{ident}/transcript.csv"]
 
 
-#: Hidden folder in the site folder holding the last build's pages while MkDocs cleans the site folder
-#: (MkDocs leaves entries starting with "." alone); :func:`restore_previous_pages` puts them back.
+#: Where the last build's pages wait while MkDocs cleans the site folder: in the district's cache when it
+#: is on the same file system as the site (a rename moves a whole tree at once), else in this hidden
+#: folder of the site folder (MkDocs' cleaning leaves entries starting with "." alone).
 PREVIOUS_DIR = ".credfolio-previous"
+PREVIOUS_CACHE_DIR = "previous-site"
 #: The folders of the site that hold only pages this module writes (and the badge JSON publish_wallet copies).
 GENERATED_TREES = ("badges", "wallet")
+
+
+def _stash_locations(district: DistrictConfig, site_dir: Path) -> list[Path]:
+    cache = district.root / CACHE_DIR / PREVIOUS_CACHE_DIR
+    return [cache, site_dir / PREVIOUS_DIR]
 
 
 def stash_previous_pages(district: DistrictConfig, site_dir: Path | str) -> bool:
@@ -341,35 +348,41 @@ def stash_previous_pages(district: DistrictConfig, site_dir: Path | str) -> bool
     Returns whether anything was moved.
     """
     site_dir = Path(site_dir)
-    stash = site_dir / PREVIOUS_DIR
-    if stash.exists():
-        shutil.rmtree(stash, ignore_errors=True)  # left by a build that failed: never trusted
+    for stash in _stash_locations(district, site_dir):
+        if stash.exists():
+            shutil.rmtree(stash, ignore_errors=True)  # left by a build that failed: never trusted
     manifest = _Manifest.load(district, site_dir)
-    if not manifest.groups:
+    if not manifest.groups or not site_dir.is_dir():
         return False
+    stash = _stash_locations(district, site_dir)[1]
+    with contextlib.suppress(OSError):
+        cache = _stash_locations(district, site_dir)[0]
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        if os.stat(cache.parent).st_dev == os.stat(site_dir).st_dev:
+            stash = cache  # outside the site: a build that fails later leaves no old pages in the site folder
     moved = False
     for name in GENERATED_TREES:
         if (site_dir / name).is_dir() and not (site_dir / name).is_symlink():
-            stash.mkdir(exist_ok=True)
+            stash.mkdir(parents=True, exist_ok=True)
             os.replace(site_dir / name, stash / name)
             moved = True
     return moved
 
 
-def restore_previous_pages(site_dir: Path | str) -> None:
+def restore_previous_pages(district: DistrictConfig, site_dir: Path | str) -> None:
     """Put stashed pages back where the build has not written anything of its own, and drop the stash.
 
     Run before :func:`credfolio.site.publish_wallet`; :func:`write_wallet_pages` then deletes what
     is gone and rewrites what changed.
     """
     site_dir = Path(site_dir)
-    stash = site_dir / PREVIOUS_DIR
-    if not stash.is_dir():
-        return
-    for name in GENERATED_TREES:
-        if (stash / name).is_dir() and not (site_dir / name).exists():
-            os.replace(stash / name, site_dir / name)
-    shutil.rmtree(stash, ignore_errors=True)
+    for stash in _stash_locations(district, site_dir):
+        if not stash.is_dir():
+            continue
+        for name in GENERATED_TREES:
+            if (stash / name).is_dir() and not (site_dir / name).exists():
+                os.replace(stash / name, site_dir / name)
+        shutil.rmtree(stash, ignore_errors=True)
     # Signed badge files are not pages: publish_wallet copies exactly the ones due, so none is kept.
     for path in (site_dir / "badges").glob("*.json"):
         path.unlink()

@@ -218,7 +218,7 @@ def on_post_build(config) -> None:
     try:
         write_exports(state.catalog, state.district, site_dir, generated=state.generated,
                       env=state.env, text_env=state.text_env)
-        pages.restore_previous_pages(site_dir)
+        pages.restore_previous_pages(state.district, site_dir)
         publish_wallet(state.district, site_dir, now=datetime.now(UTC))
         # no env: large wallets render in worker processes, which build the district's environment themselves
         pages.write_wallet_pages(state.district, state.catalog, site_dir, now=datetime.now(UTC))
