@@ -63,7 +63,7 @@ def test_a_missing_badge_file_fails_the_build_in_a_worker_too(district, tmp_path
     shutil.copytree(district.root, copy)
     moved = LargeDistrict(copy, district.private, district.keys_dir, district.config, district.catalog)
     moved.reload()
-    victim = sorted((copy / "wallet" / "badges").glob("*.json"))[5]
+    victim = wallet.public_badges(moved.config, now=NOW, teacher="teacher-00001")[0].path  # a consenting teacher's
     victim.unlink()
     with pytest.raises(SiteError, match=rf"{victim.name}: badge listed in the ledger is missing or unreadable"):
         render(moved, tmp_path / "site", workers=2, parallel_threshold=0, incremental=False)
