@@ -209,7 +209,7 @@ def main() -> int:
         js_verify = js_count / (verify_response["elapsedMs"] / 1000)
         print(f"  identical proofs: {same} of {js_count}; JS verified all ({expired_js} of them expired, as credfolio says)")
 
-        print(f"results (badges/s; ratios against JS signing or verifying the same credentials)")
+        print("results (badges/s; ratios against JS signing or verifying the same credentials)")
         rate_line("JS sign (in Node, signing only)", js_count, js_count / js_sign)
         rate_line("credfolio issue --csv on disk (everything, end to end)", args.count, disk_seconds, js_sign)
         if tmpfs_seconds is not None:
