@@ -25,7 +25,7 @@ from issuing_factory import NOW, csv_text, make_issuing_district, teacher_rows
 from credfolio import fsutil, issuance, proof
 from credfolio.issuance import badge_id_for, read_issue_csv, request_key
 from credfolio.ledger import read_ledger
-from credfolio.wallet import issuance_secret
+from credfolio.wallet import issuance_secret, status_list_path
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -285,3 +285,132 @@ def _kill_group(process: subprocess.Popen) -> None:
     for stream in (process.stdout, process.stderr):
         if stream is not None:
             stream.close()
+
+
+# --------------------------------------------------------------------------------------------------
+# SIGKILL at seeded random moments: revoke, status publish, bulk issue — then rerun and check convergence
+
+KILL_ROUNDS = 5
+CLI_ENV = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+
+
+def _run_and_kill(command: list[str], rng: random.Random, *, watch: Path) -> bool:
+    """Start ``command``, SIGKILL it at a seeded random moment; True when it was killed before it finished.
+
+    Half of the kill points are a plain delay from the start (anywhere from start-up to the end of the
+    work); the other half wait until ``watch`` (the ledger) grows and then die a few milliseconds
+    later, which lands between the ledger append and the status-list write or inside the write.
+    """
+    size_before = watch.stat().st_size if watch.exists() else 0
+    after_ledger_write = rng.random() < 0.5
+    delay = rng.uniform(0.0, 0.15) if after_ledger_write else rng.uniform(0.3, 2.5)
+    process = subprocess.Popen(command, env=CLI_ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while after_ledger_write and process.poll() is None and time.monotonic() < deadline:
+            if watch.exists() and watch.stat().st_size > size_before:
+                break
+            time.sleep(0.005)
+        time.sleep(delay)
+        killed = process.poll() is None
+        if killed:
+            os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        return killed
+    finally:
+        _kill_group(process)
+
+
+def _issued_district(tmp_path: Path, count: int):
+    district = make_issuing_district(tmp_path)
+    requests = [issuance.IssueRequest(name=row["name"], email=row["email"], awarded=NOW.date(), credential="wait-time")
+                for row in teacher_rows(count)]
+    report = issuance.issue_requests(district.config, district.catalog, district.keys, requests, now=NOW, processes=1)
+    assert len(report.issued) == count
+    return district, [badge.badge_id for badge in report.issued]
+
+
+def _assert_converged(district, *, revoked: set[str] | None = None) -> dict[str, int]:
+    """Ledger, status lists, badge files and folders agree after a crash and a rerun; returns the verdict counts."""
+    from credfolio.status import StatusList
+
+    state = read_ledger(district.config.wallet_path / "ledger.jsonl")  # re-checks every event, index reuse included
+    events = district.events()
+    issued = [event["badge"] for event in events if event["event"] == "issued"]
+    assert len(issued) == len(set(issued)), "a badge was issued twice"
+    revocations = [event["badge"] for event in events if event["event"] == "revoked"]
+    assert len(revocations) == len(set(revocations)), "a badge was revoked twice"
+    if revoked is not None:
+        assert set(revocations) == revoked
+    indexes = [(slot.purpose, slot.list, slot.index) for entry in state.badges.values() for slot in entry.slots]
+    assert len(indexes) == len(set(indexes)), "a status index was handed out twice"
+    # every status list holds exactly the ledger's bits and is signed
+    for purpose, number in state.lists():
+        path = status_list_path(district.config, purpose, number)
+        document = json.loads(path.read_text(encoding="utf-8"))
+        bits = StatusList.from_encoded(document["credentialSubject"]["encodedList"])
+        flagged = {index for index in range(bits.size) if bits.get(index)}
+        assert flagged == state.set_indexes(purpose, number), f"{path.name} disagrees with the ledger"
+        assert document.get("proof")
+    # no temporary file anywhere in the repository or the private folder
+    litter = [p for folder in (district.root, district.private) for p in folder.rglob("*") if p.name.endswith(".tmp")]
+    assert litter == []
+    # every badge file is whole JSON and verifies (revoked ones as revoked)
+    resolver = district.publish()
+    states: dict[str, int] = {}
+    for path in sorted(district.private.glob("badges/*.json")) + sorted(district.config.wallet_path.glob("badges/*.json")):
+        result = district.verify(path, resolver=resolver, now=datetime.now(UTC) + timedelta(minutes=1))
+        badge_id = path.stem
+        expected = "revoked" if badge_id in set(revocations) else "verified"
+        assert result.state == expected, (badge_id, [check.message for check in result.checks if not check.ok])
+        states[result.state] = states.get(result.state, 0) + 1
+    return states
+
+
+def test_revoke_killed_at_random_moments_then_rerun_revokes_each_badge_once_and_the_list_matches(tmp_path):
+    district, badges = _issued_district(tmp_path, 12)
+    ledger = district.config.wallet_path / "ledger.jsonl"
+    rng = random.Random(20261128)
+    targets = badges[:KILL_ROUNDS]
+    kills = 0
+    for badge_id in targets:
+        command = [sys.executable, "-m", "credfolio.cli", "revoke", badge_id, "--reason", "Issued in error", *district.cli_options()]
+        kills += _run_and_kill(command, rng, watch=ledger)
+    assert kills >= 3, "the runs finished before they could be killed; the test did not exercise a crash"
+    for badge_id in targets:  # rerun each revoke (in-process: the same code path as the command, without start-up)
+        issuance.revoke_badge(district.config, district.keys, badge_id, reason="Issued in error", now=datetime.now(UTC))
+    states = _assert_converged(district, revoked=set(targets))
+    assert states == {"revoked": KILL_ROUNDS, "verified": len(badges) - KILL_ROUNDS}
+
+
+def test_status_publish_killed_at_random_moments_then_rerun_leaves_a_whole_signed_list(tmp_path):
+    district, badges = _issued_district(tmp_path, 12)
+    for badge_id in badges[:3]:
+        issuance.revoke_badge(district.config, district.keys, badge_id, reason="Issued in error", now=NOW)
+    ledger = district.config.wallet_path / "ledger.jsonl"
+    rng = random.Random(1128)
+    command = [sys.executable, "-m", "credfolio.cli", "status", "publish", "--force", *district.cli_options()]
+    kills = sum(_run_and_kill(command, rng, watch=ledger) for _ in range(KILL_ROUNDS))
+    assert kills >= 3, "the runs finished before they could be killed; the test did not exercise a crash"
+    done = subprocess.run([sys.executable, "-m", "credfolio.cli", "status", "publish", *district.cli_options()],
+                          env=CLI_ENV, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    states = _assert_converged(district, revoked=set(badges[:3]))
+    assert states == {"revoked": 3, "verified": len(badges) - 3}
+
+
+def test_bulk_issue_killed_at_five_random_moments_then_rerun_converges(tmp_path):
+    district = make_issuing_district(tmp_path)
+    path = tmp_path / "awards.csv"
+    rows = [{**row, "awarded": "2026-01-15"} for row in teacher_rows(120)]
+    path.write_text(csv_text(rows, columns=("credential", "name", "email", "awarded")), encoding="utf-8")
+    command = [sys.executable, "-m", "credfolio.cli", "issue", "--csv", str(path), *district.cli_options()]
+    ledger = district.config.wallet_path / "ledger.jsonl"
+    rng = random.Random(281126)
+    kills = sum(_run_and_kill(command, rng, watch=ledger) for _ in range(KILL_ROUNDS))
+    assert kills >= 3, "the runs finished before they could be killed; the test did not exercise a crash"
+    done = subprocess.run(command, env=CLI_ENV, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    _assert_exactly_once(district, path, 120)
+    states = _assert_converged(district, revoked=set())
+    assert states == {"verified": 120}
