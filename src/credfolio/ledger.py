@@ -328,7 +328,7 @@ def _check_event(event: Mapping[str, Any], where: Location | None) -> None:
         need("did", is_text, "the issuer DID")
         need("key", is_text, "a key id such as key-2")
     elif kind == "status-published":
-        need("purpose", lambda v: v in STATUS_PURPOSES, "a status purpose")
+        need("purpose", lambda v: isinstance(v, str) and v in STATUS_PURPOSES, "a status purpose")
         need("list", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1, "a list number (1, 2, …)")
         need("url", is_text, "the list URL")
         need("set", lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= LIST_SIZE, "the number of set bits")
@@ -341,7 +341,7 @@ def _valid_slots(value: Any) -> bool:
     for slot in value:
         if not isinstance(slot, dict) or set(slot) != {"purpose", "list", "index"}:
             return False
-        if slot["purpose"] not in STATUS_PURPOSES or slot["purpose"] in purposes:
+        if not isinstance(slot["purpose"], str) or slot["purpose"] not in STATUS_PURPOSES or slot["purpose"] in purposes:
             return False
         purposes.add(slot["purpose"])
         for name, low, high in (("list", 1, 1_000_000), ("index", 0, LIST_SIZE - 1)):

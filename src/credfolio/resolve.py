@@ -69,6 +69,8 @@ def parse_json(data: bytes | str, *, source: str = "document") -> Any:
         raise ResolutionError(f"{source} contains {error.constant}, which is not JSON") from None
     except RecursionError:
         raise ResolutionError(f"{source} is nested too deeply") from None
+    except ValueError as error:  # e.g. an integer longer than Python's 4,300-digit conversion limit
+        raise ResolutionError(f"{source} is not valid JSON: {error}".split(";")[0]) from None
 
 
 class _DuplicateKey(ValueError):

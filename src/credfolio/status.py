@@ -216,5 +216,5 @@ def check_status(entry: Mapping[str, Any], list_credential: Mapping[str, Any]) -
 
 
 def _require_purpose(purpose: str) -> None:
-    if purpose not in STATUS_PURPOSES:
+    if not isinstance(purpose, str) or purpose not in STATUS_PURPOSES:
         raise StatusError(f"status purpose must be one of {', '.join(sorted(STATUS_PURPOSES))}, got {purpose!r}")

@@ -149,7 +149,16 @@ def site_files(district: DistrictConfig) -> list[tuple[Path, str]]:
         files.extend((path, f"{STATUS_DIR}/{path.name}") for path in sorted(status.glob("*.json")) if path.is_file())
     for badge in public_badge_files(district):
         files.append((badge, f"{BADGES_DIR}/{badge.name}"))
+    for path, _ in files:
+        _refuse_link(district, path)
     return files
+
+
+def _refuse_link(district: DistrictConfig, path: Path) -> None:
+    """A symbolic link in wallet/ could publish any file of the machine that builds the site (a key, a record)."""
+    if path.is_symlink():
+        raise IssuanceError("is a symbolic link; the site publishes only regular files from the wallet folder",
+                            location=Location(_display(district, path)))
 
 
 def did_document_site_path(district: DistrictConfig) -> str:
