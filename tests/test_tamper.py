@@ -22,8 +22,8 @@ import pytest
 from tamper_corpus import BENIGN_REWRITES, Mutation, Sample, build_corpus, find_sample, self_issued_with_duplicate_values, write_site
 
 from credfolio.config import load_district
-from credfolio.resolve import DEFAULT_MAX_BYTES, SiteResolver
-from credfolio.verify import CHECK_IDS, VerificationResult, verify_credential
+from credfolio.resolve import SiteResolver
+from credfolio.verify import CHECK_IDS, MAX_CREDENTIAL_BYTES, VerificationResult, verify_credential
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 #: "Bounded, no hang": the slowest mutation (10 MB, deep nesting) must be decided well within this.
@@ -189,7 +189,7 @@ def test_the_cli_exits_one_and_names_the_failing_check(corpus, capsys, case_id):
     case = corpus.cases[case_id]
     code, out, err = _cli(corpus, case, capsys)
     assert code == 1, (out, err)
-    if case.badge.stat().st_size > DEFAULT_MAX_BYTES:
+    if case.badge.stat().st_size > MAX_CREDENTIAL_BYTES:
         # The command refuses to read a file this large before verifying (one line, exit 1, no JSON).
         assert out == "" and "larger than" in err, err
         return

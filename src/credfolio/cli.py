@@ -344,8 +344,9 @@ def review(submission_file: Path, reviewer: str, scores_file: Path | None, secon
                           location=where)
     if not second and latest is not None and " ".join(reviewer.split()).casefold() in [r.casefold() for r in latest.reviewers]:
         raise ReviewError("the third review must be by someone who has not reviewed this submission", location=where)
-    store_submission(submission, private)
+    # scores first: a bad scores file (or an aborted prompt) must leave the private folder as it was
     answers = reviewing.load_scores_file(scores_file, definition) if scores_file else _ask_scores(definition, submission)
+    store_submission(submission, private)
     when = reviewed.date() if reviewed else date.today()
     if second:
         result = reviewing.add_second_review(latest, definition, reviewer=reviewer, reviewed=when, scores=answers.scores,
@@ -628,7 +629,7 @@ def verify(ctx: click.Context, source: str, site_dir: Path | None, site_url: str
 def _read_badge(source: str, resolver) -> bytes:
     """The badge's raw bytes from an https URL (through ``resolver``) or a local file."""
     from credfolio.errors import InputError, Location
-    from credfolio.resolve import DEFAULT_MAX_BYTES
+    from credfolio.verify import MAX_CREDENTIAL_BYTES
 
     if "://" in source:
         if not source.startswith("https://"):
@@ -640,11 +641,11 @@ def _read_badge(source: str, resolver) -> bytes:
     path = Path(source)
     try:
         with open(path, "rb") as handle:
-            data = handle.read(DEFAULT_MAX_BYTES + 1)
+            data = handle.read(MAX_CREDENTIAL_BYTES + 1)  # the verifier's own limit: up to it, --json names the failing check
     except OSError as error:
         raise InputError(f"cannot read the badge: {error.strerror or error}", location=Location(source)) from None
-    if len(data) > DEFAULT_MAX_BYTES:
-        raise InputError(f"larger than {DEFAULT_MAX_BYTES} bytes; not a badge", location=Location(source))
+    if len(data) > MAX_CREDENTIAL_BYTES:
+        raise InputError(f"larger than {MAX_CREDENTIAL_BYTES:,} bytes, the most credfolio verifies; not a badge", location=Location(source))
     return data
 
 

@@ -44,8 +44,8 @@ class DistrictSettings(BaseModel):
     )
     short_name: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = Field(None, description="Short name for cards.")
     description: Annotated[str, StringConstraints(max_length=500)] | None = Field(None, description="One-line issuer description.")
-    contact_email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = Field(
-        None, description="A role address (not a person's) for questions about credentials."
+    contact_email: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.!#$&*+/=^_{|}~-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")] | None = Field(
+        None, description="A role address (not a person's) for questions about credentials; a plain ASCII address (no display name, quotes, brackets or ?; a non-ASCII domain in its xn-- form)."
     )
     logo: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_./-]+\.(png|svg)$")] | None = Field(
         None, description="Logo path relative to docs/."
@@ -148,6 +148,8 @@ def load_district(district_dir: Path | str = ".") -> DistrictConfig:
         raise ConfigError(f"YAML syntax error: {error.problem}", location=Location(CONFIG_FILE, mark.line + 1 if mark else None)) from None
     except yaml.YAMLError as error:
         raise ConfigError(f"YAML error: {error}".splitlines()[0], location=Location(CONFIG_FILE)) from None
+    except RecursionError:
+        raise ConfigError("YAML is nested too deeply", location=Location(CONFIG_FILE)) from None
     if not isinstance(raw, dict):
         raise ConfigError("expected a mapping at the top level", location=Location(CONFIG_FILE, 1))
     lines = _top_level_lines(text)
