@@ -291,34 +291,58 @@ def _kill_group(process: subprocess.Popen) -> None:
 # SIGKILL at seeded random moments: revoke, status publish, bulk issue — then rerun and check convergence
 
 KILL_ROUNDS = 5
+MAX_ROUNDS = 10  # runs that finish before their kill point do not count; stop trying after this many
+ROWS_PER_ROUND = 40
 CLI_ENV = {**os.environ, "PYTHONPATH": str(REPO / "src")}
 
 
-def _run_and_kill(command: list[str], rng: random.Random, *, watch: Path) -> bool:
-    """Start ``command``, SIGKILL it at a seeded random moment; True when it was killed before it finished.
+class _KillClock:
+    """Seeded random kill moments that adapt to how fast this machine runs the command.
 
-    Half of the kill points are a plain delay from the start (anywhere from start-up to the end of the
-    work); the other half wait until ``watch`` (the ledger) grows and then die a few milliseconds
-    later, which lands between the ledger append and the status-list write or inside the write.
+    Half of the kill points are a delay from the start (start-up to the end of the work); the other half
+    wait until ``watch`` (the ledger) grows and die a moment later, which lands between the ledger append
+    and the status-list write or inside the write. A run that finishes before its kill point tells the
+    clock how long a whole run takes here, so the next kill point falls inside the run: a fast machine
+    (or one with the build's speed-ups) still gets killed mid-work instead of failing the test.
     """
-    size_before = watch.stat().st_size if watch.exists() else 0
-    after_ledger_write = rng.random() < 0.5
-    delay = rng.uniform(0.0, 0.15) if after_ledger_write else rng.uniform(0.3, 2.5)
-    process = subprocess.Popen(command, env=CLI_ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 30
-        while after_ledger_write and process.poll() is None and time.monotonic() < deadline:
-            if watch.exists() and watch.stat().st_size > size_before:
-                break
-            time.sleep(0.005)
-        time.sleep(delay)
-        killed = process.poll() is None
-        if killed:
-            os.kill(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
-        return killed
-    finally:
-        _kill_group(process)
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.whole_run = 2.5  # seconds from start to exit, until a finished run says otherwise
+        self.after_append = 0.15  # seconds from the ledger growing to exit
+
+    def run(self, command: list[str], *, watch: Path) -> bool:
+        """Start ``command`` and SIGKILL it at the next kill point; True when it was killed before it finished."""
+        size_before = watch.stat().st_size if watch.exists() else 0
+        after_ledger_write = self.rng.random() < 0.5
+        fraction = self.rng.uniform(0.05, 0.9)
+        started = time.monotonic()
+        grew_at = None
+        process = subprocess.Popen(command, env=CLI_ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        try:
+            if after_ledger_write:
+                deadline = started + 60
+                while process.poll() is None and time.monotonic() < deadline:
+                    if watch.exists() and watch.stat().st_size > size_before:
+                        grew_at = time.monotonic()
+                        break
+                    time.sleep(0.002)
+                time.sleep(fraction * self.after_append)
+            else:
+                while process.poll() is None and time.monotonic() < started + fraction * self.whole_run:
+                    time.sleep(0.002)
+            killed = process.poll() is None
+            if killed:
+                os.kill(process.pid, signal.SIGKILL)
+            process.wait(timeout=60)
+            if not killed:
+                ended = time.monotonic()
+                self.whole_run = min(self.whole_run, ended - started)
+                if grew_at is not None:
+                    self.after_append = min(self.after_append, ended - grew_at)
+            return killed
+        finally:
+            _kill_group(process)
 
 
 def _issued_district(tmp_path: Path, count: int):
@@ -370,17 +394,20 @@ def _assert_converged(district, *, revoked: set[str] | None = None) -> dict[str,
 def test_revoke_killed_at_random_moments_then_rerun_revokes_each_badge_once_and_the_list_matches(tmp_path):
     district, badges = _issued_district(tmp_path, 12)
     ledger = district.config.wallet_path / "ledger.jsonl"
-    rng = random.Random(20261128)
-    targets = badges[:KILL_ROUNDS]
+    clock = _KillClock(random.Random(20261128))
+    targets: list[str] = []
     kills = 0
-    for badge_id in targets:
+    for badge_id in badges[:MAX_ROUNDS]:  # a run that finished uses up its badge; the next one is killed sooner
         command = [sys.executable, "-m", "credfolio.cli", "revoke", badge_id, "--reason", "Issued in error", *district.cli_options()]
-        kills += _run_and_kill(command, rng, watch=ledger)
+        targets.append(badge_id)
+        kills += clock.run(command, watch=ledger)
+        if kills == KILL_ROUNDS:
+            break
     assert kills >= 3, "the runs finished before they could be killed; the test did not exercise a crash"
     for badge_id in targets:  # rerun each revoke (in-process: the same code path as the command, without start-up)
         issuance.revoke_badge(district.config, district.keys, badge_id, reason="Issued in error", now=datetime.now(UTC))
     states = _assert_converged(district, revoked=set(targets))
-    assert states == {"revoked": KILL_ROUNDS, "verified": len(badges) - KILL_ROUNDS}
+    assert states == {"revoked": len(targets), "verified": len(badges) - len(targets)}
 
 
 def test_status_publish_killed_at_random_moments_then_rerun_leaves_a_whole_signed_list(tmp_path):
@@ -388,9 +415,13 @@ def test_status_publish_killed_at_random_moments_then_rerun_leaves_a_whole_signe
     for badge_id in badges[:3]:
         issuance.revoke_badge(district.config, district.keys, badge_id, reason="Issued in error", now=NOW)
     ledger = district.config.wallet_path / "ledger.jsonl"
-    rng = random.Random(1128)
+    clock = _KillClock(random.Random(1128))
     command = [sys.executable, "-m", "credfolio.cli", "status", "publish", "--force", *district.cli_options()]
-    kills = sum(_run_and_kill(command, rng, watch=ledger) for _ in range(KILL_ROUNDS))
+    kills = 0
+    for _ in range(MAX_ROUNDS):
+        kills += clock.run(command, watch=ledger)
+        if kills == KILL_ROUNDS:
+            break
     assert kills >= 3, "the runs finished before they could be killed; the test did not exercise a crash"
     done = subprocess.run([sys.executable, "-m", "credfolio.cli", "status", "publish", *district.cli_options()],
                           env=CLI_ENV, capture_output=True, text=True, timeout=60)
@@ -402,15 +433,18 @@ def test_status_publish_killed_at_random_moments_then_rerun_leaves_a_whole_signe
 def test_bulk_issue_killed_at_five_random_moments_then_rerun_converges(tmp_path):
     district = make_issuing_district(tmp_path)
     path = tmp_path / "awards.csv"
-    rows = [{**row, "awarded": "2026-01-15"} for row in teacher_rows(120)]
-    path.write_text(csv_text(rows, columns=("credential", "name", "email", "awarded")), encoding="utf-8")
+    rows = [{**row, "awarded": "2026-01-15"} for row in teacher_rows(ROWS_PER_ROUND * MAX_ROUNDS)]
     command = [sys.executable, "-m", "credfolio.cli", "issue", "--csv", str(path), *district.cli_options()]
     ledger = district.config.wallet_path / "ledger.jsonl"
-    rng = random.Random(281126)
-    kills = sum(_run_and_kill(command, rng, watch=ledger) for _ in range(KILL_ROUNDS))
+    clock = _KillClock(random.Random(281126))
+    kills = rounds = 0
+    while kills < KILL_ROUNDS and rounds < MAX_ROUNDS:
+        rounds += 1  # every round adds rows, so a run that finished leaves the next one work to be killed in
+        path.write_text(csv_text(rows[:ROWS_PER_ROUND * rounds], columns=("credential", "name", "email", "awarded")), encoding="utf-8")
+        kills += clock.run(command, watch=ledger)
     assert kills >= 3, "the runs finished before they could be killed; the test did not exercise a crash"
     done = subprocess.run(command, env=CLI_ENV, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    _assert_exactly_once(district, path, 120)
+    _assert_exactly_once(district, path, ROWS_PER_ROUND * rounds)
     states = _assert_converged(district, revoked=set())
-    assert states == {"verified": 120}
+    assert states == {"verified": ROWS_PER_ROUND * rounds}
