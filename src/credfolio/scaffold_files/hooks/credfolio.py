@@ -16,6 +16,10 @@ finally:
     sys.path[:] = _saved_path
 
 
+def on_startup(command, dirty):
+    site.on_startup(command, dirty)
+
+
 def on_config(config):
     return site.on_config(config)
 
@@ -31,6 +35,14 @@ def on_page_content(html, page, config, files):
 @event_priority(-100)  # after the search plugin has indexed the short version of a catalog page
 def on_page_context(context, page, config, nav):
     return site.on_page_context(context, page, config, nav)
+
+
+def on_post_page(output, page, config):
+    return site.on_post_page(output, page, config)
+
+
+def on_post_template(output_content, template_name, config):
+    return site.on_post_template(output_content, template_name, config)
 
 
 def on_post_build(config):
