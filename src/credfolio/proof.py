@@ -500,12 +500,18 @@ def format_created(created: datetime) -> str:
 
 
 def proof_hash_input(
-    unsecured_document: dict[str, Any], proof_options: dict[str, Any], *, loader: Loader = document_loader
+    unsecured_document: dict[str, Any],
+    proof_options: dict[str, Any],
+    *,
+    loader: Loader = document_loader,
+    canonical_document: str | None = None,
 ) -> bytes:
     """The 64 bytes eddsa-rdfc-2022 signs: SHA-256(canonical proof config) ‖ SHA-256(canonical document).
 
     ``unsecured_document`` must not contain ``proof``; ``proof_options`` must not contain
     ``proofValue``. The proof configuration gets the document's ``@context`` (§3.2.5).
+    ``canonical_document`` is :func:`canonicalize` of ``unsecured_document`` when the caller already
+    has it (a verifier that checked the vocabulary first), so the document is not canonicalized twice.
     """
     if "proof" in unsecured_document:
         raise ProofError("the document to hash still has a proof; remove every proof first")
@@ -515,7 +521,9 @@ def proof_hash_input(
     if "@context" in unsecured_document:
         config["@context"] = unsecured_document["@context"]
     proof_hash = _proof_config_hash(config, loader)
-    document_hash = hashlib.sha256(canonicalize(unsecured_document, loader=loader).encode("utf-8")).digest()
+    if canonical_document is None:
+        canonical_document = canonicalize(unsecured_document, loader=loader)
+    document_hash = hashlib.sha256(canonical_document.encode("utf-8")).digest()
     return proof_hash + document_hash
 
 
@@ -585,12 +593,14 @@ def verify_proof(
     public_key: Ed25519PublicKey,
     loader: Loader = document_loader,
     expected_proof_purpose: str | None = "assertionMethod",
+    canonical_document: str | None = None,
 ) -> None:
     """Check one eddsa-rdfc-2022 proof of ``document`` against ``public_key``; :class:`ProofError` says why not.
 
     The document is hashed without any of its proofs (proof-set semantics) and the proof without its
     ``proofValue``. Pass ``expected_proof_purpose=None`` to accept any purpose. Both this and
     :func:`create_proof` require the credentials v2 context first, as VC Data Model 2.0 does.
+    ``canonical_document``: :func:`canonicalize` of the document without its proofs, if already computed.
     """
     if not isinstance(document, dict):
         raise ProofError("the credential is not a JSON object")
@@ -615,7 +625,7 @@ def verify_proof(
         _check_proof_context(proof["@context"], document.get("@context"))
     unsecured = {key: value for key, value in document.items() if key != "proof"}
     options = {key: value for key, value in proof.items() if key not in ("proofValue", "@context")}
-    hash_data = proof_hash_input(unsecured, options, loader=loader)
+    hash_data = proof_hash_input(unsecured, options, loader=loader, canonical_document=canonical_document)
     try:
         public_key.verify(signature, hash_data)
     except InvalidSignature:

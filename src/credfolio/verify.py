@@ -108,8 +108,8 @@ def verify_credential(
         return VerificationResult(False, "failed", checks)
 
     schema = _check_schema(credential)
-    contexts = _check_contexts(credential, session)
-    proof, issuer_key = _check_signatures(credential, session, contexts_ok=contexts.ok is True)
+    contexts, canonical = _check_contexts(credential, session)
+    proof, issuer_key = _check_signatures(credential, session, canonical=canonical)
     dates, date_outcome = _check_dates(credential, session)
     status, status_outcome = _check_status(credential, session)
 
@@ -186,22 +186,26 @@ def _check_schema(credential: dict[str, Any]) -> Check:
     return Check("schema", False, f"not a valid Open Badges 3.0 credential: {problems[0]}{more}")
 
 
-def _check_contexts(credential: dict[str, Any], session: _Session) -> Check:
+def _check_contexts(credential: dict[str, Any], session: _Session) -> tuple[Check, str | None]:
+    """The contexts check, and the canonical N-Quads of the unsigned credential when it passes.
+
+    The signature check hashes those same N-Quads, so the credential is canonicalized once.
+    """
     contexts = credential.get("@context")
     contexts = contexts if isinstance(contexts, list) else [contexts]
     unknown = [c for c in contexts if isinstance(c, str) and c not in CONTEXT_URLS]
     if unknown:
-        return Check("contexts", False, f"it uses a vocabulary (JSON-LD context) credfolio does not know and will not download: {unknown[0]}")
+        return Check("contexts", False, f"it uses a vocabulary (JSON-LD context) credfolio does not know and will not download: {unknown[0]}"), None
     if any(not isinstance(c, str | dict) for c in contexts):
-        return Check("contexts", False, "its @context holds something that is neither a URL nor an object")
+        return Check("contexts", False, "its @context holds something that is neither a URL nor an object"), None
     unsigned = {key: value for key, value in credential.items() if key != "proof"}
     try:
-        canonicalize(unsigned, loader=session.loader)
+        canonical = canonicalize(unsigned, loader=session.loader)
     except ProofError as error:  # CanonicalizationError: undefined term, control character, unknown context …
-        return Check("contexts", False, f"its contents cannot be read safely: {error.message}")
+        return Check("contexts", False, f"its contents cannot be read safely: {error.message}"), None
     except Exception as error:  # noqa: BLE001 - hostile JSON-LD must produce a failed check, not a crash
-        return Check("contexts", False, f"its contents cannot be read as linked data: {type(error).__name__}: {error}")
-    return Check("contexts", True, "every field is defined by a known vocabulary, so the signature covers all of it")
+        return Check("contexts", False, f"its contents cannot be read as linked data: {type(error).__name__}: {error}"), None
+    return Check("contexts", True, "every field is defined by a known vocabulary, so the signature covers all of it"), canonical
 
 
 # --- proof + issuer key ---------------------------------------------------------------------------
@@ -214,16 +218,20 @@ def _proof_list(document: dict[str, Any]) -> list[Any]:
     return proofs if isinstance(proofs, list) else [proofs]
 
 
-def _check_signatures(credential: dict[str, Any], session: _Session, *, contexts_ok: bool) -> tuple[Check, Check]:
+def _check_signatures(credential: dict[str, Any], session: _Session, *, canonical: str | None) -> tuple[Check, Check]:
     issuer_id = _issuer_id(credential)
-    proof_results, key_results = _evaluate_proofs(credential, issuer_id, session, contexts_ok=contexts_ok)
+    proof_results, key_results = _evaluate_proofs(credential, issuer_id, session, canonical=canonical)
     return _combine("proof", proof_results), _combine("issuer_key", key_results)
 
 
 def _evaluate_proofs(
-    document: dict[str, Any], issuer_id: str | None, session: _Session, *, contexts_ok: bool
+    document: dict[str, Any], issuer_id: str | None, session: _Session, *, canonical: str | None
 ) -> tuple[list[tuple[bool | None, str]], list[tuple[bool | None, str]]]:
-    """One (ok, message) per proof for the signature, and per supported proof for the key's ownership."""
+    """One (ok, message) per proof for the signature, and per supported proof for the key's ownership.
+
+    ``canonical`` is the document's canonical N-Quads without proofs; ``None`` when its contents
+    cannot be read safely, in which case no signature is checked.
+    """
     proofs = _proof_list(document)
     if not proofs:
         return [(False, "it has no signature (no proof), so anyone could have written it")], [
@@ -270,11 +278,11 @@ def _evaluate_proofs(
         if public_key is None:
             signature_results.append((None, f"{label} could not be checked: {key_source}"))
             continue
-        if not contexts_ok:
+        if canonical is None:
             signature_results.append((None, f"{label} was not checked because the contents cannot be read safely (see contexts)"))
             continue
         try:
-            verify_proof(unsigned, proof, public_key=public_key, loader=session.loader)
+            verify_proof(unsigned, proof, public_key=public_key, loader=session.loader, canonical_document=canonical)
         except ProofError as error:
             signature_results.append((False, f"{label} does not match the contents: the credential was changed after signing, or signed by another key ({error.message})"))
             continue
@@ -518,7 +526,7 @@ def _verify_status_list(list_credential: dict[str, Any], list_url: str, credenti
     if unknown:
         return "unknown", f"{unusable} uses a vocabulary credfolio does not know: {unknown[0]}"
     try:
-        canonicalize({k: v for k, v in list_credential.items() if k != "proof"}, loader=session.loader)
+        canonical = canonicalize({k: v for k, v in list_credential.items() if k != "proof"}, loader=session.loader)
     except Exception as error:  # noqa: BLE001 - any failure to read the list safely means its data cannot be trusted
         message = error.message if isinstance(error, CredfolioError) else f"{type(error).__name__}: {error}"
         return "invalid", f"the status list {list_url} cannot be read safely: {message}"
@@ -528,7 +536,7 @@ def _verify_status_list(list_credential: dict[str, Any], list_url: str, credenti
     if proofs and unsupported:
         kind = unsupported[0].get("type") if isinstance(unsupported[0], dict) else "an unreadable proof"
         return "unknown", f"{unusable} is signed with {kind}, which credfolio cannot check"
-    signatures, keys = _evaluate_proofs(list_credential, list_issuer, session, contexts_ok=True)
+    signatures, keys = _evaluate_proofs(list_credential, list_issuer, session, canonical=canonical)
     for ok, message in signatures + keys:
         if ok is False:
             return "invalid", f"the status list {list_url} is not genuine: {message}"
