@@ -54,3 +54,19 @@ def test_no_mkdocs_yml(tmp_path):
     with pytest.raises(ConfigError) as raised:
         load_district(tmp_path)
     assert "no mkdocs.yml" in str(raised.value)
+
+
+@pytest.mark.parametrize("address", ['"Office" <pl@testville.example>', "pl@testville", "pl@test ville.example", "pl?x@testville.example", "ana@tëstville.example"],
+                         ids=["display name", "no top-level domain", "space", "question mark", "non-ASCII domain"])
+def test_contact_email_must_be_a_plain_address_and_the_error_says_so_in_words(tmp_path, address):
+    make_district(tmp_path, mkdocs_yml=MKDOCS_YML + f"    contact_email: '{address}'\n")
+    with pytest.raises(ValidationError) as raised:
+        load_district(tmp_path)
+    problem = str(raised.value.problems[0])
+    assert "extra.credfolio.contact_email" in problem and "is not a plain e-mail address" in problem
+    assert "^" not in problem  # the pattern is explained, not printed
+
+
+def test_a_plain_contact_email_with_plus_and_subdomains_loads(tmp_path):
+    make_district(tmp_path, mkdocs_yml=MKDOCS_YML + "    contact_email: pd+badges@hr.testville.k12.example\n")
+    assert load_district(tmp_path).settings.contact_email == "pd+badges@hr.testville.k12.example"

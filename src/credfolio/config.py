@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -172,7 +172,7 @@ def load_district(district_dir: Path | str = ".") -> DistrictConfig:
         settings = DistrictSettings.model_validate(settings_raw)
     except PydanticValidationError as error:
         problems = [
-            ConfigError(item["msg"], location=Location(CONFIG_FILE, line, "extra.credfolio." + dotted(tuple(item["loc"]))))
+            ConfigError(_settings_message(item), location=Location(CONFIG_FILE, line, "extra.credfolio." + dotted(tuple(item["loc"]))))
             for item in error.errors(include_url=False)
         ]
         raise ValidationError(problems) from None
@@ -214,3 +214,19 @@ def settings_reference() -> list[tuple[str, str]]:
     rows = [(f"extra.credfolio.{name}", info.description or "") for name, info in DistrictSettings.model_fields.items()]
     rows += [(f"extra.credfolio.colors.{name}", info.description or "") for name, info in Colors.model_fields.items()]
     return rows
+
+
+#: What a field's pattern means, in words, for the one-line error (pydantic would print the regular expression).
+_PATTERN_MEANINGS = {
+    "contact_email": "is not a plain e-mail address such as professional.learning@district.org (no display name, quotes, brackets or ?)",
+    "logo": "is not a .png or .svg path relative to docs/ (letters, digits, _ . / - only)",
+    "linkedin_organization_id": "is not a numeric LinkedIn organization id",
+}
+
+
+def _settings_message(item: Any) -> str:
+    """pydantic's message for one settings problem, with patterns explained instead of printed."""
+    field_name = item["loc"][0] if item.get("loc") else None
+    if item.get("type") == "string_pattern_mismatch" and field_name in _PATTERN_MEANINGS:
+        return f"{item.get('input')!r} {_PATTERN_MEANINGS[field_name]}"
+    return item["msg"]
