@@ -88,3 +88,13 @@ def test_private_key_material_in_docs_refuses_to_publish(tmp_path, caplog, mater
     root = _copy_district(tmp_path)
     (root / "docs" / "notes.txt").write_text(material)
     _build_fails(root, tmp_path / "site", caplog, "notes.txt contains private key material")
+
+
+def test_a_signature_that_happens_to_start_like_a_secret_key_is_not_key_material():
+    from credfolio.site import _holds_key_material
+
+    # A real proofValue from a 5,000-badge synthetic district: 64 bytes whose base58 starts "z3u2", like an
+    # Ed25519 secretKeyMultibase. It once stopped a genuine build; only a 34-byte 0x8026 value is a key.
+    signature = "z3u2y6roP2mRi2cGwY5SYhMjTRh6nBckJ84kMQZHKZ1CjxXzw6h79gazkKm1yLnDuYWLH24xKH9F75zXRYggyfJ3V"
+    assert not _holds_key_material(f'{{"proofValue": "{signature}"}}'.encode())
+    assert _holds_key_material(b'{"proofValue": "x", "secretKeyMultibase": "z3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq"}')
