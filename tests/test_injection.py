@@ -65,6 +65,9 @@ _NOT_TEXT = {"id", "version", "status", "url", "kind", "currency", "minimum_leve
 #: The config's e-mail pattern refuses quotes, angle brackets and ?; what it lets through (&, +, /, =, {}) pages must escape.
 HOSTILE_EMAIL = "pl&+x/={}~@testville.example"
 
+#: Bidirectional overrides and isolates, which teacher names refuse (a name must read as it is written).
+_BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+
 HOSTILE_URLS = {
     "javascript": "javascript:alert(1)",
     "javascript uppercase": "JAVASCRIPT:alert(1)",
@@ -171,7 +174,7 @@ def hostile(tmp_path_factory) -> HostileSite:
     keys.generate(district.issuer_did, now=now - timedelta(days=400))
     requests = []
     for number, payload in enumerate(PAYLOADS.values()):
-        name_safe = payload.replace("<", "").replace(">", "")  # teacher files refuse < and >
+        name_safe = re.sub(f"[<>{_BIDI_CONTROLS}]", "", payload)  # teacher files refuse < and > and bidi overrides
         teacher = TeacherProfile(f"hostile-teacher-{number:02d}", f"T{number} {name_safe}", school=f"School {name_safe}",
                                  role=f"Role {name_safe}",
                                  consent=WalletConsent(show_school=True, show_role=True, show_evidence=True, search_engines=True))
@@ -448,7 +451,7 @@ def test_teacher_names_with_markup_are_refused_or_kept_as_text(tmp_path, payload
     from credfolio.wallet import TeacherFile
 
     data = {"format": 1, "slug": "t", "display_name": "Ana " + payload}
-    if "<" in payload or ">" in payload:
+    if re.search(f"[<>{_BIDI_CONTROLS}]", payload):
         with pytest.raises(Exception):
             TeacherFile.model_validate(data)
     else:

@@ -139,6 +139,7 @@ def test_an_unknown_teacher_slug_is_refused(district):
     (dict(email="not-an-address"), "'not-an-address' is not an e-mail address"),
     (dict(name="  "), "the name is empty"),
     (dict(name="Ana\x1b[31m"), "control characters"),
+    (dict(name="Ana \u202eztreboR"), "bidirectional override"),
     (dict(evidence=["http://insecure.example/x"]), "is not an https link"),
     (dict(scores={"pausing": "proficient"}), "no level for rubric row reflection"),
     (dict(scores={"pausing": "developing", "reflection": "proficient"}), "these levels do not pass"),
@@ -146,7 +147,7 @@ def test_an_unknown_teacher_slug_is_refused(district):
     (dict(awarded=date(2026, 3, 2)), "the award date 2026-03-02 is in the future"),
     (dict(valid_until=date(2026, 3, 1), awarded=date(2026, 3, 1)), "is not after the award date"),
 ], ids=["unknown credential", "retired credential", "bad e-mail", "empty name", "control characters in the name",
-        "evidence over http", "a rubric row not scored", "failing scores", "misspelt rubric row", "award date in the future",
+        "right-to-left override in the name", "evidence over http", "a rubric row not scored", "failing scores", "misspelt rubric row", "award date in the future",
         "end date not after the award date"])
 def test_bad_single_issue_input_is_refused_before_anything_is_written(district, options, message):
     with pytest.raises(IssueInputError) as caught:
@@ -571,3 +572,9 @@ def test_key_changes_refresh_did_json_and_are_logged(district):
                                                "key": "key-2"}]
     with pytest.raises(LedgerError, match="unknown key event"):
         issuance.record_key_change(district.config, district.keys, kind="key-lost", key_id="key-2", now=NOW)
+
+
+def test_a_right_to_left_name_needs_no_override_and_is_issued_as_written(district):
+    name = "سارا أحمد"
+    badge = issue(district, name=name)
+    assert json.loads(badge.path.read_text(encoding="utf-8"))["credentialSubject"]["name"] == name

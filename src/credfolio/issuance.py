@@ -114,6 +114,7 @@ _HTTPS_URL = re.compile(r"^https://[^\s<>\"'`]+$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 Progress = Callable[[int, int], None]
 
@@ -789,6 +790,10 @@ def _clean_name(name: Any, where: Location | None) -> str:
         raise IssueInputError(f"the name is {len(text)} characters long (at most 200)", location=where)
     if _CONTROL.search(text) or any(unicodedata.category(ch) in ("Zl", "Zp", "Cc") for ch in text):
         raise IssueInputError("the name contains control characters (tabs, line breaks, escape codes)", location=where)
+    if _BIDI_CONTROL.search(text):
+        # An override can make a name read differently in other people's wallets (the signed text is what
+        # they show); right-to-left names need none of these, the Unicode algorithm orders them.
+        raise IssueInputError("the name contains a bidirectional override or isolate character (U+202A-U+202E, U+2066-U+2069)", location=where)
     return text
 
 

@@ -57,7 +57,9 @@ PRIVATE_LEDGER_FILE = "private-ledger.jsonl"
 ISSUANCE_SECRET_FILE = "issuance-secret"
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
-_NAME = r"^[^\x00-\x1f\x7f<>]*$"
+#: No control characters, no markup brackets, no bidirectional overrides or isolates (they could make a name
+#: read differently than it is written; right-to-left names need none of them).
+_NAME = r"^[^\x00-\x1f\x7f<>\u202a-\u202e\u2066-\u2069]*$"
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=64)]
 DisplayText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120, pattern=_NAME)]
 
