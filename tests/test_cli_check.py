@@ -64,3 +64,43 @@ def test_a_brand_colour_too_faint_to_read_is_a_warning_that_does_not_fail(tmp_pa
         "mkdocs.yml: extra.credfolio.colors.accent: warning: #ffe08a on white is 1.29:1; focus rings and highlights in this colour need 3:1 (WCAG 1.4.11)",
     ]
     assert captured.out.strip().endswith("2 warnings")
+
+
+def _git(root, *arguments):
+    subprocess.run(["git", "-C", str(root), *arguments], check=True, capture_output=True)
+
+
+def test_a_private_key_tracked_by_git_is_a_warning_that_says_what_to_do(tmp_path, capsys):
+    import shutil
+
+    import pytest
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from credfolio.keys import private_key_to_multikey
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    make_district(tmp_path)
+    _git(tmp_path, "init", "-q")
+    (tmp_path / "keys").mkdir()
+    (tmp_path / "docs").mkdir(exist_ok=True)
+    (tmp_path / "keys" / "key-1.secret").write_text(private_key_to_multikey(Ed25519PrivateKey.generate()) + "\n")
+    (tmp_path / "docs" / "notes.md").write_text("-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ\n-----END PRIVATE KEY-----\n")
+    # not keys: a public certificate named .pem, a signature that starts like a secret key, an untracked key
+    (tmp_path / "docs" / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    (tmp_path / "docs" / "badge.json").write_text('{"proofValue": "z3u2y6roP2mRi2cGwY5SYhMjTRh6nBckJ84kMQZHKZ1CjxXzw6h79gazkKm1yLnDuYWLH24xKH9F75zXRYggyfJ3V"}')
+    (tmp_path / "untracked.secret").write_text(private_key_to_multikey(Ed25519PrivateKey.generate()))
+    _git(tmp_path, "add", "keys", "docs")
+    assert main(["check", "--district", str(tmp_path)]) == 0  # a warning: the build itself refuses to publish keys
+    captured = capsys.readouterr()
+    warned = [line for line in captured.err.splitlines() if "tracked by git" in line]
+    assert [line.split(":")[0] for line in warned] == ["docs/notes.md", "keys/key-1.secret"]
+    assert "git rm --cached keys/key-1.secret" in warned[1] and "credfolio keys compromise" in warned[1]
+    assert "2 warnings" in captured.out
+
+
+def test_a_district_outside_git_gets_no_key_warning(tmp_path, capsys):
+    make_district(tmp_path)
+    (tmp_path / "key.secret").write_text("-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ\n-----END PRIVATE KEY-----\n")
+    assert main(["check", "--district", str(tmp_path)]) == 0
+    assert "tracked by git" not in capsys.readouterr().err

@@ -91,7 +91,7 @@ def test_private_key_material_in_docs_refuses_to_publish(tmp_path, caplog, mater
 
 
 def test_a_signature_that_happens_to_start_like_a_secret_key_is_not_key_material():
-    from credfolio.site import _holds_key_material
+    from credfolio.keys import holds_private_key_material as _holds_key_material
 
     # A real proofValue from a 5,000-badge synthetic district: 64 bytes whose base58 starts "z3u2", like an
     # Ed25519 secretKeyMultibase. It once stopped a genuine build; only a 34-byte 0x8026 value is a key.

@@ -49,11 +49,15 @@ def check(district_dir: Path) -> None:
     """
     from credfolio.catalog import load_catalog
     from credfolio.config import load_district
+    from credfolio.keys import tracked_key_files
     from credfolio.site import brand_contrast_warnings
 
     config = load_district(district_dir)
     catalog = load_catalog(district_dir, config.settings.catalog_dir)
     warnings = [str(warning) for warning in catalog.warnings] + brand_contrast_warnings(config)
+    warnings += [f"{path}: warning: a private key is tracked by git; remove it (git rm --cached {path}), keep keys outside "
+                 "the repository, and if it was ever pushed treat it as compromised (credfolio keys compromise, then rotate)"
+                 for path in tracked_key_files(config.root)]
     for warning in warnings:
         click.echo(warning, err=True)
     counts = {status: sum(1 for c in catalog.credentials.values() if c.status == status) for status in ("active", "draft", "retired")}

@@ -17,7 +17,9 @@ import fcntl
 import json
 import os
 import re
+import shutil
 import stat
+import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -523,3 +525,67 @@ def _enclosing_git_work_tree(path: Path) -> Path | None:
         if (candidate / ".git").exists():
             return candidate
     return None
+
+
+# --- finding private keys where they must not be -------------------------------------------------------
+
+#: PEM private keys, and candidates for Multikey-encoded Ed25519 secrets (multicodec 0x8026 encodes as
+#: "z3u2…"). A candidate is key material only if it decodes to that header and a 32-byte seed: about one
+#: signature (proofValue) in 200,000 also starts with "z3u2", and a genuine badge must not stop the build.
+_PEM_PRIVATE_KEY = re.compile(rb"-----BEGIN (?:ENCRYPTED |EC |OPENSSH |RSA )?PRIVATE KEY-----")
+_SECRET_MULTIKEY_CANDIDATE = re.compile(rb"(?<![1-9A-HJ-NP-Za-km-z])z3u2[1-9A-HJ-NP-Za-km-z]{40,}(?![1-9A-HJ-NP-Za-km-z])")
+#: File names the key store and common tools give private keys.
+_KEY_FILE_SUFFIXES = (".secret", ".pem", ".key")
+
+
+def holds_private_key_material(data: bytes) -> bool:
+    """True if ``data`` contains a PEM private key or an Ed25519 ``secretKeyMultibase``."""
+    # Substring tests first: the regular expressions would otherwise run over every byte of a large site.
+    if b"PRIVATE KEY-----" in data and _PEM_PRIVATE_KEY.search(data):
+        return True
+    if b"z3u2" not in data:
+        return False
+    return any(_is_secret_multikey(match.group().decode("ascii")) for match in _SECRET_MULTIKEY_CANDIDATE.finditer(data))
+
+
+def _is_secret_multikey(text: str) -> bool:
+    try:
+        raw = decode_multibase(text)
+    except Exception:  # noqa: BLE001 - not decodable means not a key
+        return False
+    return len(raw) == len(ED25519_PRIVATE_HEADER) + 32 and raw.startswith(ED25519_PRIVATE_HEADER)
+
+
+def tracked_key_files(repository: Path | str) -> list[str]:
+    """Files git tracks under ``repository`` that are, or hold, private keys (paths relative to it).
+
+    A key file name (``*.secret``, ``*.pem``, ``*.key``) counts only if the file holds key material
+    (a ``.pem`` certificate is public). Returns ``[]`` when ``repository`` is not in a git work tree
+    or git is not installed: there is then nothing git could push.
+    """
+    git = shutil.which("git")
+    root = Path(repository)
+    if git is None:
+        return []
+    # Content search through git itself: it reads only tracked files and skips binary ones quickly.
+    found = _git_lines(git, root, "grep", "-l", "-z", "-I", "--fixed-strings", "-e", "PRIVATE KEY-----", "-e", "z3u2", "--", ".")
+    named = [path for path in _git_lines(git, root, "ls-files", "-z", "--", ".") if path.endswith(_KEY_FILE_SUFFIXES)]
+    keys = []
+    for relative in sorted(set(found) | set(named)):
+        try:
+            data = (root / relative).read_bytes()
+        except OSError:
+            continue  # deleted from the work tree but still tracked: git diff shows it, the next commit removes it
+        if holds_private_key_material(data):
+            keys.append(relative)
+    return keys
+
+
+def _git_lines(git: str, root: Path, *arguments: str) -> list[str]:
+    try:
+        done = subprocess.run([git, "-C", str(root), *arguments], capture_output=True, timeout=120, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    if done.returncode not in (0, 1):  # 1: git grep found nothing; anything else: not a repository
+        return []
+    return [item for item in done.stdout.decode("utf-8", "surrogateescape").split("\0") if item]

@@ -263,37 +263,13 @@ def publish_wallet(district: DistrictConfig, site_dir: Path, *, now: datetime, c
     return len(badges)
 
 
-#: PEM private keys, and candidates for Multikey-encoded Ed25519 secrets (multicodec 0x8026 encodes as
-#: "z3u2…"). A candidate is key material only if it decodes to that header and a 32-byte seed: about one
-#: signature (proofValue) in 200,000 also starts with "z3u2", and a genuine badge must not stop the build.
-_PEM_PRIVATE_KEY = re.compile(rb"-----BEGIN (?:ENCRYPTED |EC |OPENSSH |RSA )?PRIVATE KEY-----")
-_SECRET_MULTIKEY_CANDIDATE = re.compile(rb"(?<![1-9A-HJ-NP-Za-km-z])z3u2[1-9A-HJ-NP-Za-km-z]{40,}(?![1-9A-HJ-NP-Za-km-z])")
-
-
 def refuse_key_material(site_dir: Path) -> None:
     """Fail the build if anything that looks like a private key ended up in the site folder."""
+    from credfolio.keys import holds_private_key_material
+
     for path in sorted(site_dir.rglob("*")):
-        if path.is_file() and not path.is_symlink() and _holds_key_material(path.read_bytes()):
+        if path.is_file() and not path.is_symlink() and holds_private_key_material(path.read_bytes()):
             raise SiteError(f"{path.relative_to(site_dir)} contains private key material; refusing to publish the site")
-
-
-def _holds_key_material(data: bytes) -> bool:
-    # A substring test first: the regular expressions would otherwise run over every byte of a large site.
-    if b"PRIVATE KEY-----" in data and _PEM_PRIVATE_KEY.search(data):
-        return True
-    if b"z3u2" not in data:
-        return False
-    return any(_is_secret_multikey(match.group().decode("ascii")) for match in _SECRET_MULTIKEY_CANDIDATE.finditer(data))
-
-
-def _is_secret_multikey(text: str) -> bool:
-    from credfolio.keys import ED25519_PRIVATE_HEADER, decode_multibase
-
-    try:
-        raw = decode_multibase(text)
-    except Exception:  # noqa: BLE001 - not decodable means not a key
-        return False
-    return len(raw) == len(ED25519_PRIVATE_HEADER) + 32 and raw.startswith(ED25519_PRIVATE_HEADER)
 
 
 # --- build state and generated pages --------------------------------------------------------------------
