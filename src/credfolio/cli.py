@@ -929,6 +929,54 @@ def synth(target: Path, teachers: int, badges: int, credentials: int, seed: int,
     click.echo(f"signed with the throwaway key {report.verification_method}; build it with: mkdocs build -f {target / 'mkdocs.yml'}")
 
 
+@cli.group()
+def shards() -> None:
+    """Check and merge the parts of a build sharded by teacher slug (CREDFOLIO_SHARD).
+
+    Example: credfolio shards merge shard-a-m shard-n-z0-9 shard-none --into site
+    """
+
+
+@shards.command("check")
+@click.argument("specs", metavar="SHARD...", nargs=-1, required=True)
+@_district_option
+def shards_check(specs: tuple[str, ...], district_dir: Path) -> None:
+    """Check that SHARD values (one per CI job, plus none) cover every teacher of the district exactly once.
+
+    Example: credfolio shards check a-m n-z,0-9 none
+    """
+    from credfolio import wallet
+    from credfolio.config import load_district
+    from credfolio.errors import ShardError
+    from credfolio.shard import check_shards, parse_shard
+
+    parsed = [parse_shard(spec) for spec in specs]
+    slugs = [slug for slug, teacher in wallet.load_teachers(load_district(district_dir)).items() if teacher.consent.wallet_page]
+    problems = check_shards(parsed, slugs)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise ShardError(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} with the shards {' '.join(specs)}")
+    click.echo(f"the shards cover each of the {len(slugs)} teachers once")
+
+
+@shards.command("merge")
+@click.argument("sources", metavar="SRC...", nargs=-1, required=True, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--into", "into", required=True, type=click.Path(file_okay=False, path_type=Path), help="The merged site folder (new or empty).")
+def shards_merge(sources: tuple[Path, ...], into: Path) -> None:
+    """Merge the site folders of a sharded build (every teacher shard and the none part) into one site.
+
+    Copies everything from the none part and only badges/ and wallet/ from each teacher shard; fails,
+    naming the file, when two parts contribute the same path or a teacher is in no shard.
+
+    Example: credfolio shards merge shard-a-m shard-n-z0-9 shard-none --into site
+    """
+    from credfolio.shard import merge_shards
+
+    report = merge_shards(sources, into)
+    click.echo(f"merged {report.parts} parts into {into}: {report.files} files, {report.teachers} teachers")
+
+
 def _report(error: CredfolioError) -> int:
     """Print an error (or each problem of a ValidationError) on one line each; return the exit code."""
     if isinstance(error, ValidationError):

@@ -133,3 +133,7 @@ class ScaffoldError(InputError):
 
 class MigrationError(CredfolioError):
     """A district cannot be migrated to the current format (dirty git tree, unknown format, failed step)."""
+
+
+class ShardError(ConfigError):
+    """``CREDFOLIO_SHARD`` is invalid, or the parts of a sharded build do not merge into one site."""

@@ -75,6 +75,7 @@ from credfolio.ledger import BadgeEntry
 from credfolio.linkedin import Certification, add_to_profile_url, linkedin_fields
 from credfolio.qr import qr_svg
 from credfolio.render import format_hours, render_markdown, template_environment
+from credfolio.shard import Shard
 
 GENERATED_BY = "credfolio"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -126,6 +127,10 @@ class PagesSummary:
     rendered: int = 0
     reused: int = 0
     workers: int = 1
+    #: Slugs of the teachers whose pages this build is responsible for (all of them unless sharded),
+    #: and of every teacher with a wallet page.
+    covered: tuple[str, ...] = ()
+    teachers: tuple[str, ...] = ()
 
 
 # --- entry point -------------------------------------------------------------------------------------------
@@ -141,6 +146,7 @@ def write_wallet_pages(
     workers: int | None = None,
     parallel_threshold: int = PARALLEL_THRESHOLD,
     incremental: bool = True,
+    shard: Shard = Shard(),
 ) -> PagesSummary:
     """Write every wallet, badge, certificate and program page into ``site_dir`` (see the module docstring).
 
@@ -148,7 +154,9 @@ def write_wallet_pages(
     CPUs available); the pool is used only above ``parallel_threshold`` pages, and never with a custom
     ``env`` (a Jinja environment cannot cross processes; workers rebuild the district's own). With
     ``incremental``, page groups whose inputs did not change since the last build into the same
-    ``site_dir`` are left as they are.
+    ``site_dir`` are left as they are. A ``shard`` (:mod:`credfolio.shard`) writes only the badge and
+    wallet pages of its teachers, or (``none``) only the withdrawn-badge pages, the program page and
+    the assets; the counts in the summary are of what it is responsible for.
     """
     site_dir = Path(site_dir)
     custom_env = env is not None
@@ -167,7 +175,8 @@ def write_wallet_pages(
             withdrawn.append(entry.badge_id)
     published.sort(key=lambda badge: (badge.entry.awarded, badge.entry.badge_id))
     withdrawn.sort()
-    _copy_static(site_dir)
+    if shard.writes_shared:
+        _copy_static(site_dir)
     renderer = _Renderer(district, catalog, site_dir, env, now)
     renderer.teachers = teachers
     # Badge images are shared by every badge of an achievement: drawn once here, handed to the workers.
@@ -176,22 +185,25 @@ def write_wallet_pages(
     by_teacher: dict[str, list[_Published]] = defaultdict(list)
     for badge in published:
         by_teacher[badge.entry.issued["teacher"]].append(badge)  # type: ignore[index]
-    public_ids = frozenset(badge.entry.badge_id for badge in published)
+    public_ids = frozenset(badge.entry.badge_id for badge in published)  # all of them: pages link across shards
 
+    covered = sorted(slug for slug in teachers if shard.covers(slug))
+    withdrawn = withdrawn if shard.writes_shared else []
+    published = [badge for badge in published if shard.covers(badge.entry.issued["teacher"])]  # type: ignore[index]
     tasks: list[_Task] = [("withdrawn", badge_id, None) for badge_id in withdrawn]
     tasks += [("badge", badge.entry.badge_id, badge) for badge in published]
-    tasks += [("wallet", slug, by_teacher.get(slug, [])) for slug in sorted(teachers)]
-    manifest = _Manifest.load(district, site_dir) if incremental else None
+    tasks += [("wallet", slug, by_teacher.get(slug, [])) for slug in covered]
+    manifest = _Manifest.load(district, site_dir, shard) if incremental else None
     if manifest is None:
         # This build rewrites pages without recording them: a later incremental build must not trust the old record.
         with contextlib.suppress(FileNotFoundError):
-            (district.root / CACHE_DIR / MANIFEST_FILE).unlink()
+            _Manifest.path_for(district, shard).unlink()
     if manifest is not None:
         fingerprint = _build_fingerprint(district)
         hashes = {_task_key(task): _task_hash(task, teachers, public_ids, district) for task in tasks}
         todo = manifest.plan(site_dir, fingerprint, hashes)
         tasks = [task for task in tasks if _task_key(task) in todo]
-    reused = len(withdrawn) + len(published) + len(teachers) - len(tasks)
+    reused = len(withdrawn) + len(published) + len(covered) - len(tasks)
 
     job = _Job(district, catalog, str(site_dir), now, teachers, public_ids, dict(renderer._images))
     pages_to_render = sum(2 if kind == "badge" else 1 for kind, _, _ in tasks)
@@ -201,11 +213,13 @@ def write_wallet_pages(
         _render_tasks(renderer, tasks, public_ids)
     else:
         _render_in_pool(job, tasks, count)
-    renderer.program(state.badges.values())
+    if shard.writes_shared:
+        renderer.program(state.badges.values())
     if manifest is not None:
         manifest.save()
-    return PagesSummary(wallets=len(teachers), badges=len(published), withdrawn=len(withdrawn),
-                        rendered=len(tasks), reused=reused, workers=count)
+    return PagesSummary(wallets=len(covered), badges=len(published), withdrawn=len(withdrawn),
+                        rendered=len(tasks), reused=reused, workers=count,
+                        covered=tuple(covered), teachers=tuple(sorted(teachers)))
 
 
 # --- parallel rendering ----------------------------------------------------------------------------------
@@ -340,7 +354,7 @@ def _stash_locations(district: DistrictConfig, site_dir: Path) -> list[Path]:
     return [cache, site_dir / PREVIOUS_DIR]
 
 
-def stash_previous_pages(district: DistrictConfig, site_dir: Path | str) -> bool:
+def stash_previous_pages(district: DistrictConfig, site_dir: Path | str, *, shard: Shard = Shard()) -> bool:
     """Before MkDocs cleans ``site_dir`` (``mkdocs serve`` rebuilds), move the last build's pages aside.
 
     Only when the incremental manifest describes this site folder, so that the next
@@ -351,7 +365,7 @@ def stash_previous_pages(district: DistrictConfig, site_dir: Path | str) -> bool
     for stash in _stash_locations(district, site_dir):
         if stash.exists():
             shutil.rmtree(stash, ignore_errors=True)  # left by a build that failed: never trusted
-    manifest = _Manifest.load(district, site_dir)
+    manifest = _Manifest.load(district, site_dir, shard)
     if not manifest.groups or not site_dir.is_dir():
         return False
     stash = _stash_locations(district, site_dir)[1]
@@ -442,10 +456,15 @@ class _Manifest:
     groups: dict[str, str] = field(default_factory=dict)
     current: dict[str, str] = field(default_factory=dict)
 
+    @staticmethod
+    def path_for(district: DistrictConfig, shard: Shard) -> Path:
+        """``.cache/credfolio/pages-manifest.json``, a file of its own per shard (their groups differ)."""
+        return district.root / CACHE_DIR / shard.cache_name(MANIFEST_FILE)
+
     @classmethod
-    def load(cls, district: DistrictConfig, site_dir: Path) -> _Manifest:
+    def load(cls, district: DistrictConfig, site_dir: Path, shard: Shard = Shard()) -> _Manifest:
         """The manifest of the last build into ``site_dir``; an unreadable one counts as none."""
-        manifest = cls(district.root / CACHE_DIR / MANIFEST_FILE, str(site_dir.resolve()))
+        manifest = cls(cls.path_for(district, shard), str(site_dir.resolve()))
         try:
             data = json.loads(manifest.path.read_text(encoding="utf-8"))
             if (isinstance(data, dict) and data.get("format") == MANIFEST_FORMAT and data.get("site_dir") == manifest.site_dir

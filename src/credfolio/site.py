@@ -42,6 +42,7 @@ from mkdocs.structure.toc import get_toc
 from mkdocs.utils import get_relative_url, nest_paths
 
 from credfolio import browser, csp, exports, pages, submissions, verdicts, wallet
+from credfolio.shard import Shard, record_shard, shard_from_environment
 from credfolio.catalog import GRADE_BANDS, Catalog, CredentialDefinition, Stack
 from credfolio.config import DistrictConfig, load_district
 from credfolio.errors import CredfolioError, SiteError
@@ -71,6 +72,7 @@ def on_config(config):
         district = load_district(root)
         catalog = load_catalog_for_site(root, district)
         generated = build_timestamp(root, catalog_dir=district.catalog_path)
+        shard = shard_from_environment()
     except CredfolioError as error:
         problems = getattr(error, "problems", [error])
         raise PluginError("credfolio: " + "; ".join(str(p) for p in problems)) from None
@@ -90,13 +92,14 @@ def on_config(config):
     if district.settings.logo and not config["theme"].get("logo"):
         config["theme"]["logo"] = district.settings.logo
     # `mkdocs serve` cleans the site folder before each rebuild: keep the last wallet pages for an incremental one
-    pages.stash_previous_pages(district, Path(config["site_dir"]))
+    pages.stash_previous_pages(district, Path(config["site_dir"]), shard=shard)
     config["extra"][_STATE_KEY] = _BuildState(
         district=district,
         catalog=catalog,
         env=template_environment(root),
         text_env=text_environment(root),
         generated=generated,
+        shard=shard,
     )
     return config
 
@@ -210,26 +213,34 @@ def _page_template(state: _BuildState, generated: GeneratedPage, link: Callable[
 
 
 def on_post_build(config) -> None:
-    """Write exports, publish and verify the wallet, render wallet/badge pages and the verify page."""
+    """Write exports, publish and verify the wallet, render wallet/badge pages and the verify page.
+
+    A sharded build (:mod:`credfolio.shard`) writes only its part: a teacher shard its teachers' badges
+    and wallet pages, the ``none`` part everything that names no teacher.
+    """
     state = config["extra"].get(_STATE_KEY)
     if state is None:
         return
     site_dir = Path(config["site_dir"])
+    shard = state.shard
     try:
-        write_exports(state.catalog, state.district, site_dir, generated=state.generated,
-                      env=state.env, text_env=state.text_env)
+        if shard.writes_shared:
+            write_exports(state.catalog, state.district, site_dir, generated=state.generated,
+                          env=state.env, text_env=state.text_env)
         pages.restore_previous_pages(state.district, site_dir)
-        publish_wallet(state.district, site_dir, now=datetime.now(UTC))
+        publish_wallet(state.district, site_dir, now=datetime.now(UTC), shard=shard)
         # no env: large wallets render in worker processes, which build the district's environment themselves
-        pages.write_wallet_pages(state.district, state.catalog, site_dir, now=datetime.now(UTC))
-        browser.write_verify_page(site_dir, state.district, browser.ensure_verifier_bundle(state.district.root), env=state.env)
+        summary = pages.write_wallet_pages(state.district, state.catalog, site_dir, now=datetime.now(UTC), shard=shard)
+        if shard.writes_shared:
+            browser.write_verify_page(site_dir, state.district, browser.ensure_verifier_bundle(state.district.root), env=state.env)
         refuse_key_material(site_dir)
+        record_shard(site_dir, shard, covered=summary.covered, teachers=summary.teachers)
     except CredfolioError as error:
         raise PluginError(f"credfolio: {error}") from None
 
 
 def publish_wallet(district: DistrictConfig, site_dir: Path, *, now: datetime, cache: bool = True,
-                   workers: int | None = None, stats: verdicts.CacheStats | None = None) -> int:
+                   workers: int | None = None, stats: verdicts.CacheStats | None = None, shard: Shard = Shard()) -> int:
     """Copy did.json, status lists, public badges and the ledger into the site, then verify every badge.
 
     This is the build-time guarantee: a badge that does not verify against the site being published
@@ -238,9 +249,18 @@ def publish_wallet(district: DistrictConfig, site_dir: Path, *, now: datetime, c
     Verification runs on every core for a large wallet, and with ``cache`` a verdict is reused while
     the badge, the documents it was checked against and its validity window are unchanged
     (:mod:`credfolio.verdicts`). Returns the number of badges published.
+
+    A sharded build publishes and verifies only the badges of the ``shard``'s teachers (``did.json`` and
+    the status lists are copied too, to verify against), and the ledger only in the shared part.
     """
     badges: list[tuple[str, Path]] = []
-    for source, relative in wallet.site_files(district):
+    files = wallet.site_files(district)
+    if shard.is_sharded:
+        owners = {badge_id: entry.issued.get("teacher") if entry.issued else None
+                  for badge_id, entry in wallet.read_state(district).badges.items()}
+        files = [(source, relative) for source, relative in files
+                 if not relative.startswith(f"{wallet.BADGES_DIR}/") or _in_shard(shard, owners.get(Path(relative).stem))]
+    for source, relative in files:
         target = site_dir / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -249,11 +269,11 @@ def publish_wallet(district: DistrictConfig, site_dir: Path, *, now: datetime, c
             raise SiteError(f"cannot publish {source}: {error.strerror or error}") from None
         if relative.startswith("badges/") and relative.endswith(".json"):
             badges.append((f"{district.settings.wallet_dir}/{relative}", target))
-    ledger = wallet.public_ledger_text(district)
+    ledger = wallet.public_ledger_text(district) if shard.writes_shared else None
     if ledger is not None:
         (site_dir / wallet.LEDGER_FILE).write_text(ledger, encoding="utf-8")
     results = verdicts.verify_badges(badges, site_dir=site_dir, site_url=district.site_url, now=now,
-                                     cache_file=verdicts.cache_path(district.root) if cache else None,
+                                     cache_file=verdicts.cache_path(district.root, shard) if cache else None,
                                      workers=workers, stats=stats)
     problems = [f"{result.display} does not verify ({result.reason})" for result in results
                 if result.state in ("failed", "unknown-status")]
@@ -261,6 +281,12 @@ def publish_wallet(district: DistrictConfig, site_dir: Path, *, now: datetime, c
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise SiteError(problems[0] + more + "; fix or re-issue it before publishing")
     return len(badges)
+
+
+def _in_shard(shard: Shard, teacher: object) -> bool:
+    # A badge file the ledger does not know (teacher None) is published by the shared part, so that
+    # the build's verification still catches it exactly once.
+    return shard.covers(teacher) if isinstance(teacher, str) else shard.writes_shared
 
 
 def refuse_key_material(site_dir: Path) -> None:
@@ -295,6 +321,8 @@ class _BuildState:
     env: jinja2.Environment
     text_env: jinja2.Environment
     generated: datetime
+    #: The part of the site this build writes (``$CREDFOLIO_SHARD``; default: all of it).
+    shard: Shard = field(default_factory=Shard)
     pages: dict[str, GeneratedPage] = field(default_factory=dict)
     bodies: dict[str, str] = field(default_factory=dict)
 

@@ -41,6 +41,7 @@ from credfolio import fsutil
 from credfolio.credential import parse_datetime
 from credfolio.errors import ResolutionError
 from credfolio.resolve import SiteResolver, parse_json
+from credfolio.shard import Shard
 
 CACHE_DIR = ".cache/credfolio"
 CACHE_FILE = "verdicts.json"
@@ -73,9 +74,9 @@ class CacheStats:
     workers: int = 1
 
 
-def cache_path(district_root: Path | str) -> Path:
-    """``<district>/.cache/credfolio/verdicts.json``."""
-    return Path(district_root) / CACHE_DIR / CACHE_FILE
+def cache_path(district_root: Path | str, shard: Shard | None = None) -> Path:
+    """``<district>/.cache/credfolio/verdicts.json`` (a file of its own per shard of a sharded build)."""
+    return Path(district_root) / CACHE_DIR / (shard.cache_name(CACHE_FILE) if shard is not None else CACHE_FILE)
 
 
 def verify_badges(
