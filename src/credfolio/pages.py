@@ -37,6 +37,10 @@ group's inputs (the badge file, its ledger entry and state, the teacher's file, 
 public) under a fingerprint of everything shared (catalog, templates, configuration, credfolio's
 code). A rebuild into the same site folder skips groups whose inputs and output files are unchanged,
 and deletes the files of groups that no longer exist (a withdrawn consent still removes every page).
+
+Sharded builds (``CREDFOLIO_SHARD``, :mod:`credfolio.shard`) render the badge and wallet pages of one
+shard's teachers, or (``none``) the withdrawn-badge pages, the program page and the assets; each shard
+keeps a manifest of its own (``pages-manifest.shard-<value>.json``).
 """
 
 from __future__ import annotations

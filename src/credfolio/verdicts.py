@@ -15,6 +15,9 @@ the verdict was made from is unchanged:
   a cached "verified" ends when the badge expires;
 * the verifier itself: a fingerprint of credfolio's code and bundled contexts.
 
+A sharded build (:mod:`credfolio.shard`) keeps its verdicts in a file of its own,
+``verdicts.shard-<value>.json``, so that shards sharing a CI cache do not overwrite one another's.
+
 Only definite verdicts are kept (verified, expired, revoked, suspended); a failure or an unknown status
 is verified afresh each time. The cache lives outside the site and outside git (``.cache/`` is
 ignored), is written atomically, and a damaged or foreign cache file is ignored and rebuilt.
