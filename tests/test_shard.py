@@ -107,6 +107,13 @@ def test_a_shard_rebuilt_into_its_folder_is_unchanged(district, sites, tmp_path)
     assert tree(part) == before
 
 
+def test_a_folder_reused_by_another_shard_keeps_none_of_its_pages(district, sites, tmp_path):
+    part = tmp_path / "reused"
+    for spec in ("a-h", "i-q,r", "a-h"):
+        build_part(district, part, spec)
+    assert tree(part) == tree(sites["a-h"])
+
+
 # --- CREDFOLIO_SHARD values ---------------------------------------------------------------------------------
 
 

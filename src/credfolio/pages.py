@@ -79,7 +79,7 @@ from credfolio.ledger import BadgeEntry
 from credfolio.linkedin import Certification, add_to_profile_url, linkedin_fields
 from credfolio.qr import qr_svg
 from credfolio.render import format_hours, render_markdown, template_environment
-from credfolio.shard import Shard
+from credfolio.shard import Shard, last_shard_spec
 
 GENERATED_BY = "credfolio"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -372,6 +372,8 @@ def stash_previous_pages(district: DistrictConfig, site_dir: Path | str, *, shar
     manifest = _Manifest.load(district, site_dir, shard)
     if not manifest.groups or not site_dir.is_dir():
         return False
+    if last_shard_spec(site_dir) != shard.spec:
+        return False  # the folder holds another shard's pages (or a whole site's): none of them may stay
     stash = _stash_locations(district, site_dir)[1]
     with contextlib.suppress(OSError):
         cache = _stash_locations(district, site_dir)[0]

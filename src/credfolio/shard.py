@@ -164,6 +164,15 @@ def record_shard(site_dir: Path | str, shard: Shard, *, covered: Iterable[str], 
     marker.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
 
+def last_shard_spec(site_dir: Path | str) -> str | None:
+    """The ``CREDFOLIO_SHARD`` of the last build into ``site_dir`` (``None``: unsharded, or unknown)."""
+    try:
+        data = json.loads((Path(site_dir) / MARKER_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data.get("shard") if isinstance(data, dict) and isinstance(data.get("shard"), str) else None
+
+
 @dataclass(frozen=True)
 class ShardBuild:
     """A sharded build's site folder, as its marker describes it."""
