@@ -53,7 +53,7 @@ def test_every_opted_in_teacher_has_a_wallet_page():
     assert len(teachers) == 7
     for slug, teacher in teachers.items():
         html = (site / "wallet" / slug / "index.html").read_text(encoding="utf-8")
-        assert f"<h1>{escape(teacher.display_name)}</h1>" in html
+        assert f"<h1><bdi>{escape(teacher.display_name)}</bdi></h1>" in html
         robots = "index, follow" if teacher.consent.search_engines else "noindex, nofollow"
         assert f'<meta name="robots" content="{robots}">' in html
         assert (site / "wallet" / slug / "transcript.csv").is_file()
@@ -305,7 +305,7 @@ def test_templates_escape_the_display_name():
     site, _name, _ = altered_site()
     wallet_html = (site / "wallet" / "priya-raghunathan" / "index.html").read_text(encoding="utf-8")
     escaped = "Zoë &#34;O&#39;Brien&#34; &amp; Co onmouseover=alert(1) {{ 7*7 }}"
-    assert f"<h1>{escaped}</h1>" in wallet_html
+    assert f"<h1><bdi>{escaped}</bdi></h1>" in wallet_html
     assert HOSTILE_NAME not in wallet_html
     for path in [*site.glob("badges/*/index.html"), *site.glob("badges/*/certificate/index.html")]:
         html = path.read_text(encoding="utf-8")
