@@ -42,6 +42,15 @@ from credfolio.errors import CredfolioError
 #: Hostile files rejected with a clear error, counted per target for the closing report (printed with -s).
 REJECTED: dict[str, int] = {}
 
+
+@pytest.fixture(scope="module", autouse=True)
+def _report_rejections():
+    """Print how many hostile files each target refused (seen with ``pytest -s``)."""
+    yield
+    if REJECTED:
+        counts = ", ".join(f"{name} {count}" for name, count in sorted(REJECTED.items()))
+        print(f"\nhostile inputs refused with a clear error: {sum(REJECTED.values())} ({counts})")
+
 #: Examples per target and strategy; CREDFOLIO_FUZZ_EXAMPLES raises it for a longer local run (the suite stays fast).
 EXAMPLES = int(os.environ.get("CREDFOLIO_FUZZ_EXAMPLES", "20"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
