@@ -533,7 +533,9 @@ def _enclosing_git_work_tree(path: Path) -> Path | None:
 #: "z3u2…"). A candidate is key material only if it decodes to that header and a 32-byte seed: about one
 #: signature (proofValue) in 200,000 also starts with "z3u2", and a genuine badge must not stop the build.
 _PEM_PRIVATE_KEY = re.compile(rb"-----BEGIN (?:ENCRYPTED |EC |OPENSSH |RSA )?PRIVATE KEY-----")
-_SECRET_MULTIKEY_CANDIDATE = re.compile(rb"(?<![1-9A-HJ-NP-Za-km-z])z3u2[1-9A-HJ-NP-Za-km-z]{40,}(?![1-9A-HJ-NP-Za-km-z])")
+#: A 34-byte key is 48 base58 characters with its "z"; the bound keeps a long base58 run (a signature,
+#: or a hostile megabyte of it) from being decoded at all.
+_SECRET_MULTIKEY_CANDIDATE = re.compile(rb"(?<![1-9A-HJ-NP-Za-km-z])z3u2[1-9A-HJ-NP-Za-km-z]{40,50}(?![1-9A-HJ-NP-Za-km-z])")
 #: File names the key store and common tools give private keys.
 _KEY_FILE_SUFFIXES = (".secret", ".pem", ".key")
 
