@@ -599,3 +599,18 @@ def test_brand_colours_are_checked_for_contrast_where_they_are_drawn(tmp_path, c
     warnings = brand_contrast_warnings(district)
     summary = [re.sub(r"^mkdocs\.yml: extra\.credfolio\.colors\.(\w+): warning: #\w+ (on .*) is ([\d.]+):1; .*$", r"\1 \2 \3", w) for w in warnings]
     assert summary == expected
+
+
+def test_social_images_drawn_on_every_cpu_equal_the_serial_ones(monkeypatch):
+    district = load_district(REPO_ROOT)
+    definitions = [definition for _, definition in sorted(load_catalog(REPO_ROOT).credentials.items())]
+    monkeypatch.setenv("CREDFOLIO_BUILD_WORKERS", "1")
+    serial = site._draw_social_images(district, definitions)
+    monkeypatch.setattr(site, "SOCIAL_IMAGE_PARALLEL_THRESHOLD", 1)
+    monkeypatch.setenv("CREDFOLIO_BUILD_WORKERS", "2")
+    parallel = site._draw_social_images(district, definitions)
+    assert list(parallel) == [definition.id for definition in definitions]
+    assert parallel == serial
+    assert all(image.startswith(b"\x89PNG\r\n\x1a\n") for image in parallel.values())
+    one = definitions[0]
+    assert serial[one.id] == site.badge_png_for(district, title=one.title, hours=one.hours)

@@ -302,6 +302,16 @@ def _render_chunk(tasks: list[_Task]) -> tuple[int, str | None]:
         return 0, str(error)
 
 
+def worker_count(requested: int | None = None) -> int:
+    """Processes a build uses for parallel work: ``requested``, else ``CREDFOLIO_BUILD_WORKERS``, else the CPUs."""
+    return _worker_count(requested)
+
+
+def pool_context() -> multiprocessing.context.BaseContext:
+    """The start method for the build's process pools (forkserver, else spawn; never fork)."""
+    return _pool_context()
+
+
 def _pool_context() -> multiprocessing.context.BaseContext:
     # Never fork: `mkdocs serve` runs threads, and a forked copy of a threaded process can deadlock.
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
