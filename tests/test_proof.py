@@ -564,3 +564,14 @@ def test_a_property_with_ten_thousand_values_canonicalizes_in_linear_time():
     nquads = canonicalize(document)
     assert nquads.count("tag 9999") == 1
     assert time.perf_counter() - started < 20  # about 0.3 s; the bound only catches a return to n²
+
+
+def test_verify_proof_hashes_the_canonical_form_it_is_given_instead_of_computing_it_again():
+    badge = make_badge()
+    signed = _sign(badge)
+    proof = signed["proof"][0]
+    canonical = canonicalize(badge)
+    verify_proof(signed, proof, public_key=fixed_key().public_key(), canonical_document=canonical)
+    # the given N-Quads are what gets hashed: a different graph fails even though the document is genuine
+    with pytest.raises(ProofError):
+        verify_proof(signed, proof, public_key=fixed_key().public_key(), canonical_document=canonical.replace("Riverbend", "Riverbent"))
