@@ -49,13 +49,13 @@ def test_parallel_and_serial_rendering_write_byte_identical_sites(district, tmp_
 
 def test_the_worker_count_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv(pages.WORKERS_ENV, "1")
-    assert pages._worker_count(None) == 1
-    assert pages._worker_count(3) == 3
+    assert pages.worker_count(None) == 1
+    assert pages.worker_count(3) == 3
     monkeypatch.setenv(pages.WORKERS_ENV, "many")
     with pytest.raises(SiteError, match=pages.WORKERS_ENV):
-        pages._worker_count(None)
+        pages.worker_count(None)
     monkeypatch.delenv(pages.WORKERS_ENV)
-    assert pages._worker_count(None) >= 1
+    assert pages.worker_count(None) >= 1
 
 
 def test_a_missing_badge_file_fails_the_build_in_a_worker_too(district, tmp_path):

@@ -211,7 +211,7 @@ def write_wallet_pages(
 
     job = _Job(district, catalog, str(site_dir), now, teachers, public_ids, dict(renderer._images))
     pages_to_render = sum(2 if kind == "badge" else 1 for kind, _, _ in tasks)
-    count = _worker_count(workers)
+    count = worker_count(workers)
     if custom_env or count < 2 or pages_to_render < parallel_threshold:
         count = 1
         _render_tasks(renderer, tasks, public_ids)
@@ -256,7 +256,8 @@ class _Job:
     images: dict[str, tuple[bytes, str]]
 
 
-def _worker_count(requested: int | None) -> int:
+def worker_count(requested: int | None) -> int:
+    """Processes a build uses for parallel work: ``requested``, else ``CREDFOLIO_BUILD_WORKERS``, else the CPUs."""
     if requested is None:
         configured = os.environ.get(WORKERS_ENV, "").strip()
         if configured:
@@ -302,17 +303,8 @@ def _render_chunk(tasks: list[_Task]) -> tuple[int, str | None]:
         return 0, str(error)
 
 
-def worker_count(requested: int | None = None) -> int:
-    """Processes a build uses for parallel work: ``requested``, else ``CREDFOLIO_BUILD_WORKERS``, else the CPUs."""
-    return _worker_count(requested)
-
-
 def pool_context() -> multiprocessing.context.BaseContext:
     """The start method for the build's process pools (forkserver, else spawn; never fork)."""
-    return _pool_context()
-
-
-def _pool_context() -> multiprocessing.context.BaseContext:
     # Never fork: `mkdocs serve` runs threads, and a forked copy of a threaded process can deadlock.
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
@@ -325,7 +317,7 @@ def _render_in_pool(job: _Job, tasks: list[_Task], workers: int) -> None:
     # Small chunks keep both cores busy to the end; each chunk costs one round trip of pickled entries.
     chunk_size = max(8, math.ceil(len(tasks) / (workers * 8)))
     chunks = [tasks[start:start + chunk_size] for start in range(0, len(tasks), chunk_size)]
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=pool_context(),
                                                 initializer=_init_worker, initargs=(job,)) as pool:
         futures = [pool.submit(_render_chunk, chunk) for chunk in chunks]
         for future in concurrent.futures.as_completed(futures):

@@ -642,7 +642,7 @@ def write_exports(catalog: Catalog, district: DistrictConfig, site_dir: Path, *,
             written.append(Path(badge))
         else:
             write(badge, badge_svg(definition, district, env))
-        if exports.social_image_filename(definition) == exports.SOCIAL_IMAGE_FILE:
+        if credential_id in social_images:
             social = site_dir / (folder + exports.SOCIAL_IMAGE_FILE)
             social.write_bytes(social_images[credential_id])
             written.append(Path(folder + exports.SOCIAL_IMAGE_FILE))
@@ -678,7 +678,7 @@ def _draw_social_images(district: DistrictConfig, definitions: list[CredentialDe
     """The drawn PNG of each credential (by id), on every CPU for a large catalog (~10 ms of Pillow each)."""
     issuer, palette = district.settings.short_name or district.name, _badge_palette(district)
     arguments = [(definition.title, definition.hours, issuer, palette) for definition in definitions]
-    workers = pages.worker_count()
+    workers = pages.worker_count(None)
     if workers < 2 or len(arguments) < SOCIAL_IMAGE_PARALLEL_THRESHOLD:
         images = [_draw_badge_png(item) for item in arguments]
     else:
